@@ -1,0 +1,1 @@
+"""The `educonnect` command line: the composition root of the main job."""

@@ -1,0 +1,99 @@
+"""Production implementations of the small ports that need no third-party library: the system
+clock, the OS CSPRNG, and scrypt password hashing (`hashlib.scrypt`, RFC 7914).
+
+Argon2id is available through the `educonnect_argon2` adapter (extra ``argon2``).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from datetime import UTC, datetime
+from typing import Final
+
+import attrs
+
+__all__ = ["ScryptHasher", "SystemClock", "SystemSecrets"]
+
+
+class SystemClock:
+    """The real time, in UTC."""
+
+    def __repr__(self) -> str:
+        return "<SystemClock>"
+
+    def now(self) -> datetime:
+        """The current instant (UTC, timezone-aware)."""
+        return datetime.now(UTC)
+
+
+class SystemSecrets:
+    """Secrets from the operating system's CSPRNG (`secrets`)."""
+
+    def __repr__(self) -> str:
+        return "<SystemSecrets>"
+
+    def provisional_password(self, alphabet: str, length: int) -> str:
+        """`length` symbols drawn uniformly from `alphabet`."""
+        return "".join(secrets.choice(alphabet) for _ in range(length))
+
+    def token(self, nbytes: int) -> str:
+        """A URL-safe token of `nbytes` random bytes."""
+        return secrets.token_urlsafe(nbytes)
+
+
+_PREFIX: Final = "scrypt"
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii").rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.b64decode(text + "=" * (-len(text) % 4))
+
+
+@attrs.frozen
+class ScryptHasher:
+    """scrypt with OWASP's recommended cost (N=2^17, r=8, p=1, 128 MiB) by default.
+
+    Hashes read ``scrypt$<log2 N>$<r>$<p>$<salt>$<key>`` (base64), so parameters can be raised
+    later while old hashes still verify. Tests may lower `log2_n` to run fast.
+    """
+
+    log2_n: int = 17
+    r: int = 8
+    p: int = 1
+    key_length: int = 32
+
+    def _derive(self, password: str, salt: bytes, log2_n: int, r: int, p: int) -> bytes:
+        n = 2**log2_n
+        return hashlib.scrypt(
+            password.encode("utf-8"),
+            salt=salt,
+            n=n,
+            r=r,
+            p=p,
+            maxmem=128 * r * (n + p + 2) + 1024 * 1024,
+            dklen=self.key_length,
+        )
+
+    def hash(self, password: str) -> str:
+        """A salted scrypt hash of `password`."""
+        salt = secrets.token_bytes(16)
+        key = self._derive(password, salt, self.log2_n, self.r, self.p)
+        return f"{_PREFIX}${self.log2_n}${self.r}${self.p}${_b64(salt)}${_b64(key)}"
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        """Whether `password` matches; False for a malformed hash."""
+        try:
+            prefix, log2_n, r, p, salt, key = password_hash.split("$")
+            if prefix != _PREFIX or not 1 <= int(log2_n) <= 22:
+                return False
+            expected = _unb64(key)
+            actual = self._derive(password, _unb64(salt), int(log2_n), int(r), int(p))
+        except (ValueError, TypeError):
+            return False
+        return hmac.compare_digest(expected, actual)

@@ -1,0 +1,207 @@
+"""Validated value objects: UAI, INE, e-mail, mobile, login, level, and the text folding rules.
+
+Each `parse` names the record and the field when it refuses a value, so that a feed or a form can
+report exactly what is wrong (`InvalidField`).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Final
+
+import attrs
+
+from educonnect_core.errors import InvalidField
+
+__all__ = [
+    "LEVELS",
+    "Email",
+    "Ine",
+    "Level",
+    "Login",
+    "Mobile",
+    "Uai",
+    "ascii_fold",
+    "search_key",
+]
+
+UAI_KEYS: Final = "ABCDEFGHJKLMNPRSTUVWXYZ"
+_UAI = re.compile(r"[0-9]{7}[A-Z]")
+_INE = re.compile(r"[0-9A-Z]{10}[A-Z]")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
+_MOBILE = re.compile(r"\+?[0-9]{8,15}")
+_LOGIN = re.compile(r"[a-z0-9][a-z0-9.\-]{0,62}[a-z0-9]")
+_FOLD_EXTRA: Final = str.maketrans(
+    {"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss", "ø": "o"}
+)
+
+
+def ascii_fold(text: str) -> str:
+    """Return `text` without accents or ligatures (« Nguyễn Œdipe » → « Nguyen OEdipe »)."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD_EXTRA))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def search_key(text: str) -> str:
+    """Fold `text` for case- and accent-insensitive search (SPEC §5.1)."""
+    return " ".join(ascii_fold(text).casefold().split())
+
+
+def uai_check_letter(digits: str) -> str:
+    """The check letter of a UAI's seven digits (SPEC §1)."""
+    return UAI_KEYS[int(digits) % 23]
+
+
+@attrs.frozen(order=True)
+class Uai:
+    """A school's national id: seven digits and their check letter, e.g. ``0750654D``."""
+
+    value: str
+
+    @classmethod
+    def parse(cls, raw: str, *, record: str = "école") -> Uai:
+        """Validate `raw` (surrounding spaces ignored, case-insensitive) or raise `InvalidField`."""
+        text = str(raw).strip().upper()
+        if not _UAI.fullmatch(text):
+            raise InvalidField(record, "uai", "7 chiffres suivis d’une lettre attendus")
+        if uai_check_letter(text[:7]) != text[7]:
+            raise InvalidField(record, "uai", f"lettre clé {text[7]} incorrecte")
+        return cls(text)
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@attrs.frozen(order=True)
+class Ine:
+    """A pupil's national id (INE): eleven characters, ten digits or capitals then a capital."""
+
+    value: str
+
+    @classmethod
+    def parse(cls, raw: str, *, record: str = "élève") -> Ine:
+        """Validate `raw` or raise `InvalidField`. The check-key algorithm differs between INE
+        families (RNIE, BEA, base élèves), so only the shape is checked.
+        """
+        text = str(raw).strip().upper()
+        if not _INE.fullmatch(text):
+            raise InvalidField(record, "ine", "11 caractères (chiffres ou lettres) attendus")
+        return cls(text)
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@attrs.frozen(order=True)
+class Email:
+    """An e-mail address; the domain part is lower-cased, the local part kept as given."""
+
+    value: str
+
+    @classmethod
+    def parse(cls, raw: str, *, record: str = "responsable", field: str = "email") -> Email:
+        """Validate `raw` or raise `InvalidField` (at most 254 characters, one ``@``, a dotted
+        domain, no spaces).
+        """
+        text = str(raw).strip()
+        if len(text) > 254 or not _EMAIL.fullmatch(text):
+            raise InvalidField(record, field, "adresse mail mal formée")
+        local, _, domain = text.rpartition("@")
+        return cls(f"{local}@{domain.lower()}")
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@attrs.frozen(order=True)
+class Mobile:
+    """A mobile number, digits only (a leading ``+`` kept); spaces, dots and dashes dropped."""
+
+    value: str
+
+    @classmethod
+    def parse(cls, raw: str, *, record: str = "responsable") -> Mobile:
+        """Validate `raw` or raise `InvalidField`."""
+        text = re.sub(r"[\s.\-()]", "", str(raw))
+        if not _MOBILE.fullmatch(text):
+            raise InvalidField(record, "mobile", "numéro de téléphone mal formé")
+        return cls(text)
+
+    def same_line(self, other: Mobile) -> bool:
+        """Whether two numbers reach the same line (``+33 6…`` and ``06…`` do)."""
+
+        def national(v: str) -> str:
+            return "0" + v[3:] if v.startswith("+33") else v
+
+        return national(self.value) == national(other.value)
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@attrs.frozen(order=True)
+class Login:
+    """An account's public login: lower-case ASCII letters, digits, dots and dashes."""
+
+    value: str
+
+    @classmethod
+    def parse(cls, raw: str, *, record: str = "compte") -> Login:
+        """Validate `raw` (case-insensitive) or raise `InvalidField`."""
+        text = str(raw).strip().lower()
+        if not _LOGIN.fullmatch(text):
+            raise InvalidField(record, "login", "identifiant mal formé")
+        return cls(text)
+
+    def __str__(self) -> str:
+        return self.value
+
+
+LEVELS: Final[dict[str, str]] = {
+    "TPS": "Toute petite section",
+    "PS": "Petite section",
+    "MS": "Moyenne section",
+    "GS": "Grande section",
+    "CP": "Cours préparatoire",
+    "CE1": "Cours élémentaire 1ère année",
+    "CE2": "Cours élémentaire 2ème année",
+    "CM1": "Cours moyen 1ère année",
+    "CM2": "Cours moyen 2ème année",
+}
+_LEVEL_ORDER: Final = {code: rank for rank, code in enumerate(LEVELS)}
+
+
+@attrs.frozen
+class Level:
+    """A grade. The nine levels of SPEC §1 carry their full French names; any other code a feed
+    sends (CLIS, ULIS, CP-CE1…) is kept as it is, written out by its code, never refused.
+    """
+
+    code: str
+
+    @classmethod
+    def parse(cls, raw: str, *, record: str = "élève") -> Level:
+        """Normalise `raw` (spaces, case); only an empty code is refused."""
+        text = " ".join(str(raw).split()).upper()
+        if not text:
+            raise InvalidField(record, "niveau", "niveau vide")
+        return cls(text)
+
+    @property
+    def known(self) -> bool:
+        """Whether the code is one of the nine levels of the French primary school."""
+        return self.code in LEVELS
+
+    @property
+    def name(self) -> str:
+        """The full French name used in exports (« Cours moyen 1ère année »), or the code."""
+        return LEVELS.get(self.code, self.code)
+
+    @property
+    def rank(self) -> int:
+        """Position in school order; unknown codes come after CM2."""
+        return _LEVEL_ORDER.get(self.code, len(LEVELS))
+
+    def __str__(self) -> str:
+        return self.code

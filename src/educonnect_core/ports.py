@@ -1,0 +1,309 @@
+"""The ports: what the core needs from the outside world, as `typing.Protocol`s.
+
+An adapter implements one of these and is handed to `EduConnect`; the core never imports an
+adapter. `educonnect_core.testing` has an in-memory or fake implementation of each, and an abstract
+contract suite that a storage adapter subclasses to prove it behaves the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from educonnect_core.domain.account import Account
+from educonnect_core.domain.directory import GuardianLink, School, SchoolClass, Student
+from educonnect_core.domain.letters import LetterContent
+from educonnect_core.domain.records import AccountList, AuditEntry, Document, OutboxMessage
+from educonnect_core.domain.selection import Page, Selection
+from educonnect_core.domain.statistics import SchoolStatistics
+from educonnect_core.domain.values import Mobile, Uai
+
+__all__ = [
+    "Accounts",
+    "AuditTrail",
+    "Clock",
+    "Directory",
+    "DocumentRenderer",
+    "Mailer",
+    "Outbox",
+    "PasswordHasher",
+    "SecretSource",
+    "Storage",
+    "UnitOfWork",
+]
+
+
+class Clock(Protocol):
+    """The time. Every deadline reads it, so tests move it instead of sleeping."""
+
+    def now(self) -> datetime:
+        """The current instant, timezone-aware, in UTC."""
+        ...
+
+
+class SecretSource(Protocol):
+    """Randomness for secrets. Production implementations draw from the OS CSPRNG (`secrets`)."""
+
+    def provisional_password(self, alphabet: str, length: int) -> str:
+        """A uniformly random string of `length` symbols of `alphabet`."""
+        ...
+
+    def token(self, nbytes: int) -> str:
+        """A URL-safe random token carrying `nbytes` bytes of randomness."""
+        ...
+
+
+class PasswordHasher(Protocol):
+    """One-way hashing of chosen passwords (argon2id or scrypt). Called once per guardian action,
+    never in a bulk loop.
+    """
+
+    def hash(self, password: str) -> str:
+        """A self-describing, salted hash of `password` (algorithm and parameters included)."""
+        ...
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        """Whether `password` matches `password_hash`, in time independent of where they differ.
+        Returns False (never raises) for a malformed hash.
+        """
+        ...
+
+
+class Mailer(Protocol):
+    """Delivers one e-mail. Called by the outbox relay after commit, never inside a transaction."""
+
+    def send(self, message: OutboxMessage) -> None:
+        """Deliver `message` to `message.to`, or raise `EduconnectError` saying why not.
+
+        Must be safe to call again with the same `message_id` after a failure: an implementation
+        that can tell a message was already accepted should not send it twice.
+        """
+        ...
+
+
+class DocumentRenderer(Protocol):
+    """Turns letters and lists into printable documents (PDF in production)."""
+
+    def notification_sheets(
+        self, letters: Sequence[LetterContent], created_at: datetime
+    ) -> Document:
+        """ONE document with one page per letter, in the given order (guide §5.3.1)."""
+        ...
+
+    def account_list(self, listing: AccountList) -> Document:
+        """The list of accounts of guide §5.4: creation date, « Ecole : UAI - nom », the columns,
+        the footnote on provisional passwords; paged with repeated headers.
+        """
+        ...
+
+
+class AuditTrail(Protocol):
+    """The append-only record of every administrative action and guardian-side event."""
+
+    def record(self, entry: AuditEntry) -> None:
+        """Append `entry`; it becomes visible when the unit of work commits."""
+        ...
+
+    def entries(
+        self, *, account_id: str | None = None, since: datetime | None = None
+    ) -> Sequence[AuditEntry]:
+        """Committed entries, oldest first, optionally for one account or from an instant."""
+        ...
+
+
+class Outbox(Protocol):
+    """E-mails stored in the same transaction as the change that causes them (transactional
+    outbox); the relay hands committed ones to the `Mailer`.
+    """
+
+    def add(self, message: OutboxMessage) -> None:
+        """Store `message`; it is pending once the unit of work commits, lost if it rolls back."""
+        ...
+
+    def pending(self, now: datetime, limit: int = 100) -> Sequence[OutboxMessage]:
+        """Committed, unsent messages whose next attempt is due at `now`, oldest first."""
+        ...
+
+    def mark_sent(self, message_id: str, at: datetime) -> None:
+        """Record delivery. The message is never returned by `pending` again and its letter (which
+        holds a secret) is forgotten.
+        """
+        ...
+
+    def mark_failed(self, message_id: str, at: datetime, error: str, retry_at: datetime) -> None:
+        """Record a failed attempt (`error` holds no secret); retry no earlier than `retry_at`."""
+        ...
+
+    def attempts(self, message_id: str) -> int:
+        """How many delivery attempts failed so far for `message_id`."""
+        ...
+
+    def sent_ids(self) -> Collection[str]:
+        """The ids of every message delivered so far."""
+        ...
+
+
+class Accounts(Protocol):
+    """The accounts, read and written inside a unit of work."""
+
+    def get(self, account_id: str) -> Account | None:
+        """The account of guardian record `account_id`, if any."""
+        ...
+
+    def get_many(self, account_ids: Collection[str]) -> Mapping[str, Account]:
+        """The accounts among `account_ids` that exist, by id."""
+        ...
+
+    def by_login(self, login: str) -> Account | None:
+        """The account with this login, if any."""
+        ...
+
+    def by_activation_digest(self, digest: str) -> Account | None:
+        """The account whose pending activation link has this token digest, if any."""
+        ...
+
+    def by_mobile(self, mobile: Mobile) -> Sequence[Account]:
+        """The accounts whose directory mobile reaches the same line as `mobile`."""
+        ...
+
+    def logins_taken(self, bases: Collection[str]) -> set[str]:
+        """Every existing login equal to one of `bases` or to one followed by digits."""
+        ...
+
+    def add(self, account: Account) -> None:
+        """Store a new account (its login must be free; the storage refuses duplicates)."""
+        ...
+
+    def update(self, account: Account) -> None:
+        """Store a changed account. On commit, the stored version must still be
+        `account.version`, else `ConcurrentChange` is raised and nothing is written; the
+        committed version is one more.
+        """
+        ...
+
+
+class Directory(Protocol):
+    """The directory data (schools, classes, pupils, links) and the read models built on it."""
+
+    def schools(self, uais: Collection[Uai] | None = None) -> Sequence[School]:
+        """The schools among `uais` (all when None), by UAI."""
+        ...
+
+    def classes(self, uai: Uai) -> Sequence[SchoolClass]:
+        """The classes of a school, by name."""
+        ...
+
+    def students(self, student_ids: Collection[str]) -> Mapping[str, Student]:
+        """The pupils among `student_ids` that exist, by id."""
+        ...
+
+    def students_in(self, uais: Collection[Uai]) -> Sequence[Student]:
+        """Every pupil of these schools."""
+        ...
+
+    def links_of_students(self, student_ids: Collection[str]) -> Sequence[GuardianLink]:
+        """The guardian links of these pupils."""
+        ...
+
+    def children(self, account_ids: Collection[str]) -> Mapping[str, Sequence[Student]]:
+        """The pupils each account is guardian of, by account id (accounts without any are
+        absent).
+        """
+        ...
+
+    def guardian_ids(self, uai: Uai) -> set[str]:
+        """The accounts with a child in school `uai` (the director's scope there)."""
+        ...
+
+    def put_schools(self, schools: Iterable[School]) -> None:
+        """Insert or replace schools."""
+        ...
+
+    def put_classes(self, classes: Iterable[SchoolClass]) -> None:
+        """Insert or replace classes."""
+        ...
+
+    def put_students(self, students: Iterable[Student]) -> None:
+        """Insert or replace pupils."""
+        ...
+
+    def remove_students(self, student_ids: Collection[str]) -> None:
+        """Remove pupils and their links (accounts are kept)."""
+        ...
+
+    def add_links(self, links: Iterable[GuardianLink]) -> None:
+        """Add guardian links (a link already there is left as it is)."""
+        ...
+
+    def remove_links(self, links: Iterable[GuardianLink]) -> None:
+        """Remove guardian links."""
+        ...
+
+    def responsable_rows(self, uai: Uai, selection: Selection) -> Page:
+        """The list of guide §5.1 for school `uai`: exactly `select_rows` over every
+        (pupil, guardian-account) pair of the school, possibly computed by the database.
+        """
+        ...
+
+    def statistics(self, uai: Uai, at: datetime) -> SchoolStatistics:
+        """The statistics of school `uai`: exactly `compute_statistics` over its pupils."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One use case's transaction: everything read and written through it is committed together
+    or not at all. Leaving the `with` block without `commit()` rolls back.
+    """
+
+    @property
+    def accounts(self) -> Accounts:
+        """The accounts, as this transaction sees them."""
+        ...
+
+    @property
+    def directory(self) -> Directory:
+        """The directory data and read models, as this transaction sees them."""
+        ...
+
+    @property
+    def outbox(self) -> Outbox:
+        """The e-mail outbox."""
+        ...
+
+    @property
+    def audit(self) -> AuditTrail:
+        """The audit trail."""
+        ...
+
+    def __enter__(self) -> Self:
+        """Begin the transaction."""
+        ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Roll back whatever was not committed, and release the transaction."""
+        ...
+
+    def commit(self) -> None:
+        """Make every change durable at once, or raise (`ConcurrentChange`, `StorageError`) and
+        keep none.
+        """
+        ...
+
+    def rollback(self) -> None:
+        """Forget every uncommitted change."""
+        ...
+
+
+class Storage(Protocol):
+    """Where accounts and directory data live; hands out units of work."""
+
+    def unit_of_work(self) -> UnitOfWork:
+        """A new, not yet entered, unit of work."""
+        ...

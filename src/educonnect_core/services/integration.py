@@ -1,0 +1,306 @@
+"""The daily integration of the directory feed (SPEC §8): one call on a snapshot, idempotent,
+all-or-nothing, never losing what a guardian chose.
+
+- Only legal guardians of eligible pupils (admitted, with an INE, in a class) get an account.
+- New guardians get a NOT_NOTIFIED account with a login and a provisional password.
+- Directory data (names, e-mail, mobile, birth dates, classes, schools) is updated; the e-mail a
+  guardian chose, the state, the password and the history are kept.
+- A complete snapshot is the whole truth for the schools it holds: pupils and links absent from it
+  disappear from those schools; accounts are never deleted. Other schools are untouched.
+- A corrected birth date clears the birth-date failures of that pupil's guardians.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import attrs
+
+from educonnect_core.domain.account import Account
+from educonnect_core.domain.directory import DirectorySnapshot, GuardianLink, Responsable, Student
+from educonnect_core.domain.policy import next_free_login
+from educonnect_core.domain.values import Login, Uai
+from educonnect_core.ports import Accounts, Directory, UnitOfWork
+from educonnect_core.services.runtime import Runtime
+
+__all__ = ["IntegrationReport", "Rejection", "integrate"]
+
+
+@attrs.frozen
+class Rejection:
+    """A record left out of the integration, and why (`source` is the file, if any)."""
+
+    record: str
+    field: str
+    reason: str
+    source: str = ""
+    #: A pupil id whose stored data must stay as it is (its record in the feed was unusable).
+    protects: str | None = None
+
+
+@attrs.frozen
+class IntegrationReport:
+    """What an integration did. Every guardian of the snapshot is counted once in created,
+    updated, unchanged or without_account.
+    """
+
+    accounts_created: int = 0
+    accounts_updated: int = 0
+    accounts_unchanged: int = 0
+    #: Guardians of the snapshot with no eligible child: no account is created for them.
+    without_account: int = 0
+    pupils_created: int = 0
+    pupils_updated: int = 0
+    pupils_unchanged: int = 0
+    #: Pupils that left (absent from a complete snapshot, or no longer eligible): unlinked.
+    pupils_removed: int = 0
+    pupils_ineligible: int = 0
+    links_added: int = 0
+    #: Guardian ↔ pupil links removed (« unlinked »); the accounts themselves are kept.
+    links_removed: int = 0
+    birth_date_locks_cleared: int = 0
+    rejected: tuple[Rejection, ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        """Whether the run changed anything stored."""
+        return any(
+            (
+                self.accounts_created,
+                self.accounts_updated,
+                self.pupils_created,
+                self.pupils_updated,
+                self.pupils_removed,
+                self.links_added,
+                self.links_removed,
+                self.birth_date_locks_cleared,
+            )
+        )
+
+
+def _check_references(
+    snapshot: DirectorySnapshot, known_schools: set[Uai], known_classes: set[str]
+) -> tuple[list[Student], list[GuardianLink], list[Rejection], int]:
+    """Eligible pupils and legal links whose references resolve; everything else rejected."""
+    rejected: list[Rejection] = []
+    eligible: dict[str, Student] = {}
+    ineligible = 0
+    for student in snapshot.students:
+        record = f"élève {student.student_id}"
+        if student.uai not in known_schools:
+            rejected.append(
+                Rejection(
+                    record, "école", f"école {student.uai} inconnue", protects=student.student_id
+                )
+            )
+        elif student.class_id is not None and student.class_id not in known_classes:
+            rejected.append(
+                Rejection(
+                    record,
+                    "classe",
+                    f"classe {student.class_id} inconnue",
+                    protects=student.student_id,
+                )
+            )
+        elif student.student_id in eligible:
+            rejected.append(
+                Rejection(record, "id", "élève en double dans le flux", protects=student.student_id)
+            )
+        elif not student.eligible:
+            ineligible += 1
+        else:
+            eligible[student.student_id] = student
+    responsables = {r.responsable_id for r in snapshot.responsables}
+    links: dict[tuple[str, str], GuardianLink] = {}
+    for link in snapshot.links:
+        if not link.legal:
+            continue
+        if link.responsable_id not in responsables:
+            rejected.append(
+                Rejection(
+                    f"élève {link.student_id}",
+                    "responsable légal",
+                    f"responsable {link.responsable_id} absent du flux",
+                )
+            )
+        elif link.student_id in eligible:
+            links[link.responsable_id, link.student_id] = link
+    return list(eligible.values()), list(links.values()), rejected, ineligible
+
+
+@attrs.define
+class _PupilPlan:
+    """What the snapshot does to pupils and links."""
+
+    students: list[Student]
+    links: list[GuardianLink]
+    stored: dict[str, Student]
+    leaving: list[str]
+    changed: list[Student]
+    corrected: set[str]
+    old_links: dict[tuple[str, str], GuardianLink]
+    new_links: dict[tuple[str, str], GuardianLink]
+
+    @property
+    def to_remove(self) -> list[GuardianLink]:
+        return [link for key, link in self.old_links.items() if key not in self.new_links]
+
+    @property
+    def to_add(self) -> list[GuardianLink]:
+        return [link for key, link in self.new_links.items() if key not in self.old_links]
+
+
+def _plan_pupils(
+    directory: Directory,
+    snapshot: DirectorySnapshot,
+    students: list[Student],
+    links: list[GuardianLink],
+    protected: set[str],
+) -> _PupilPlan:
+    """Diff the snapshot's pupils and links against what is stored (nothing is written)."""
+    wanted = {s.student_id: s for s in students if s.student_id not in protected}
+    links = [link for link in links if link.student_id not in protected]
+    stored = dict(directory.students({s.student_id for s in snapshot.students}))
+    snapshot_uais = {s.uai for s in snapshot.schools}
+    if snapshot.complete and snapshot_uais:
+        stored.update({s.student_id: s for s in directory.students_in(snapshot_uais)})
+    for sid in protected:
+        stored.pop(sid, None)
+    changed = [s for s in wanted.values() if stored.get(s.student_id) != s]
+    concerned = set(stored) | set(wanted)
+    return _PupilPlan(
+        students=list(wanted.values()),
+        links=links,
+        stored=stored,
+        leaving=[sid for sid in stored if sid not in wanted],
+        changed=changed,
+        corrected={
+            s.student_id
+            for s in changed
+            if s.student_id in stored and stored[s.student_id].birth_date != s.birth_date
+        },
+        old_links={
+            (link.responsable_id, link.student_id): link
+            for link in directory.links_of_students(concerned)
+        },
+        new_links={(link.responsable_id, link.student_id): link for link in links},
+    )
+
+
+@attrs.frozen
+class _AccountCounts:
+    created: int
+    updated: int
+    unchanged: int
+    without: int
+
+
+def _apply_accounts(
+    runtime: Runtime,
+    accounts: Accounts,
+    snapshot: DirectorySnapshot,
+    with_child: set[str],
+    now: datetime,
+) -> _AccountCounts:
+    """Create the accounts of new guardians with a child; update the others' directory data."""
+    by_id: dict[str, Responsable] = {r.responsable_id: r for r in snapshot.responsables}
+    existing = dict(accounts.get_many(list(by_id)))
+    scheme = runtime.policy.login_scheme
+    # Sorted, so that the order of the feed never changes who gets which login.
+    new_ones = sorted(rid for rid in by_id if rid not in existing and rid in with_child)
+    bases = {rid: scheme.base(by_id[rid].first_name, by_id[rid].surname) for rid in new_ones}
+    taken = accounts.logins_taken(set(bases.values()))
+    for rid in new_ones:
+        login = next_free_login(bases[rid], taken)
+        taken.add(login)
+        accounts.add(Account.pre_create(by_id[rid], Login(login), runtime.new_provisional(), now))
+    updated = unchanged = without = 0
+    for rid, responsable in by_id.items():
+        known = existing.get(rid)
+        if known is None:
+            without += rid not in with_child
+        elif known.update_from_directory(responsable):
+            accounts.update(known)
+            updated += 1
+        else:
+            unchanged += 1
+    return _AccountCounts(len(new_ones), updated, unchanged, without)
+
+
+def _unlock_corrected(runtime: Runtime, uow: UnitOfWork, plan: _PupilPlan, now: datetime) -> int:
+    """Clear the birth-date failures of the guardians of pupils whose birth date was corrected."""
+    guardians = {
+        rid for rid, sid in plan.new_links.keys() | plan.old_links.keys() if sid in plan.corrected
+    }
+    cleared = 0
+    for rid, account in uow.accounts.get_many(sorted(guardians)).items():
+        if account.clear_birth_date_failures():
+            uow.accounts.update(account)
+            cleared += 1
+            runtime.audit(uow, "feed", "BIRTH_DATE_CORRECTED", "done", account_id=rid, at=now)
+    return cleared
+
+
+def integrate(
+    runtime: Runtime, snapshot: DirectorySnapshot, rejected: Iterable[Rejection] = ()
+) -> IntegrationReport:
+    """Apply `snapshot` in one unit of work and report what changed. `rejected` (the feed
+    reader's own rejections) is carried into the report; the pupils they protect stay as stored.
+    """
+    now = runtime.now()
+    earlier = list(rejected)
+    with runtime.storage.unit_of_work() as uow:
+        directory = uow.directory
+        stored_schools = {s.uai: s for s in directory.schools(None)}
+        known_classes = {c.class_id for c in snapshot.classes} | {
+            c.class_id
+            for uai in {s.uai for s in snapshot.students} & set(stored_schools)
+            for c in directory.classes(uai)
+        }
+        students, links, rejections, ineligible = _check_references(
+            snapshot, {s.uai for s in snapshot.schools} | set(stored_schools), known_classes
+        )
+        protected = {r.protects for r in (*earlier, *rejections) if r.protects is not None}
+        plan = _plan_pupils(directory, snapshot, students, links, protected)
+
+        directory.put_schools(s for s in snapshot.schools if stored_schools.get(s.uai) != s)
+        directory.put_classes(snapshot.classes)
+        directory.remove_links(plan.to_remove)
+        directory.remove_students(plan.leaving)
+        directory.put_students(plan.changed)
+        directory.add_links(plan.to_add)
+        counts = _apply_accounts(
+            runtime, uow.accounts, snapshot, {link.responsable_id for link in plan.links}, now
+        )
+        cleared = _unlock_corrected(runtime, uow, plan, now)
+
+        report = IntegrationReport(
+            accounts_created=counts.created,
+            accounts_updated=counts.updated,
+            accounts_unchanged=counts.unchanged,
+            without_account=counts.without,
+            pupils_created=sum(1 for s in plan.changed if s.student_id not in plan.stored),
+            pupils_updated=sum(1 for s in plan.changed if s.student_id in plan.stored),
+            pupils_unchanged=len(plan.students) - len(plan.changed),
+            pupils_removed=len(plan.leaving),
+            pupils_ineligible=ineligible,
+            links_added=len(plan.to_add),
+            links_removed=len(plan.to_remove),
+            birth_date_locks_cleared=cleared,
+            rejected=(*earlier, *rejections),
+        )
+        runtime.audit(
+            uow,
+            "feed",
+            "INTEGRATE",
+            "done",
+            at=now,
+            detail=(
+                f"complete={snapshot.complete} created={counts.created} "
+                f"updated={counts.updated} unchanged={counts.unchanged} "
+                f"links_removed={report.links_removed} rejected={len(report.rejected)}"
+            ),
+        )
+        uow.commit()
+    return report

@@ -1,0 +1,492 @@
+"""The guardian's side (guide §1.3.4–1.3.5, SPEC §9): login, first connection, e-mail
+confirmation, password and e-mail changes, and the SMS / FranceConnect self-service paths.
+
+An unknown login, a wrong password, a locked account and an expired provisional password all give
+the same `CredentialsRefused`; what really happened is in the audit trail.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+
+import attrs
+
+from educonnect_core.domain.account import Account, Provisional
+from educonnect_core.domain.directory import Student
+from educonnect_core.domain.lifecycle import AccountState, Origin
+from educonnect_core.domain.records import OutboxMessage
+from educonnect_core.domain.values import Email, Login, Mobile, search_key
+from educonnect_core.errors import (
+    ActionNotAllowed,
+    ActivationLinkRefused,
+    BirthDateLocked,
+    BirthDateRefused,
+    CredentialsRefused,
+    EduconnectError,
+    IdentityNotRecognised,
+    NotFound,
+)
+from educonnect_core.ports import UnitOfWork
+from educonnect_core.services.administration import activation_letter
+from educonnect_core.services.runtime import Runtime, token_digest
+
+__all__ = [
+    "FirstConnectionRequired",
+    "LoginResult",
+    "PasswordChangeRequired",
+    "PendingActivation",
+    "Portal",
+    "Session",
+]
+
+
+@attrs.frozen
+class Session:
+    """Logged in: an activated account with its own password."""
+
+    login: str
+
+
+@attrs.frozen
+class FirstConnectionRequired:
+    """A provisional password from a notification: the first-connection step must follow, asking
+    the birth date of `child_name` and offering `email` pre-filled.
+    """
+
+    login: str
+    child_name: str
+    email: str | None
+
+
+@attrs.frozen
+class PasswordChangeRequired:
+    """A provisional password after a reset on an activated account: choose a new one."""
+
+    login: str
+
+
+@attrs.frozen
+class PendingActivation:
+    """First connection done, address not confirmed yet: the guardian may change it (a new link
+    is sent) or open the link already sent to `email`.
+    """
+
+    login: str
+    email: str | None
+
+
+LoginResult = Session | FirstConnectionRequired | PasswordChangeRequired | PendingActivation
+
+
+def named_child(children: Sequence[Student]) -> Student:
+    """The child whose birth date the first connection asks for (the same one every time)."""
+    return min(children, key=lambda s: (s.surname, s.first_name, s.student_id))
+
+
+class Portal:
+    """The guardian-side use cases; obtained from `EduConnect.portal()`."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._rt = runtime
+        self._dummy_hash: str | None = None
+
+    def __repr__(self) -> str:
+        return "<Portal>"
+
+    # -- authentication -----------------------------------------------------------------------
+
+    def _equalise(self, password: str) -> None:
+        """Spend a hash verification on unknown logins too, so timing tells nothing."""
+        if self._dummy_hash is None:
+            self._dummy_hash = self._rt.hasher.hash("educonnect-timing-equaliser-0")
+        self._rt.hasher.verify(self._dummy_hash, password)
+
+    def _password_ok(self, account: Account, password: str, now: datetime) -> bool:
+        if isinstance(account.password, Provisional):
+            expiry = account.provisional_expires_at(self._rt.policy)
+            same = hmac.compare_digest(
+                account.password.secret.encode("utf-8"), password.encode("utf-8")
+            )
+            return same and expiry is not None and now <= expiry
+        return self._rt.hasher.verify(account.password.hash, password)
+
+    def _authenticate(
+        self, uow: UnitOfWork, login: str, password: str, now: datetime, event: str
+    ) -> Account | None:
+        """The account if `password` opens it now; else records why (failure counted, audited)
+        and returns None. The caller commits, then raises `CredentialsRefused`.
+        """
+        try:
+            parsed = Login.parse(login)
+        except EduconnectError:
+            self._equalise(password)
+            return None
+        account = uow.accounts.by_login(parsed.value)
+        actor = f"guardian:{parsed.value}"
+        if account is None:
+            self._equalise(password)
+            self._rt.audit(uow, actor, event, "refused: unknown login", at=now)
+            return None
+        if account.state is AccountState.NOT_NOTIFIED:
+            self._rt.audit(
+                uow, actor, event, "refused: not notified", account_id=account.account_id, at=now
+            )
+            return None
+        if account.login_failures.locked(now):
+            self._rt.audit(
+                uow, actor, event, "refused: locked", account_id=account.account_id, at=now
+            )
+            return None
+        if not self._password_ok(account, password, now):
+            account.login_failed(now, self._rt.policy.login_throttle)
+            uow.accounts.update(account)
+            self._rt.audit(
+                uow,
+                actor,
+                event,
+                "refused: wrong or expired password",
+                account_id=account.account_id,
+                at=now,
+                detail=f"failures={account.login_failures.failures}",
+            )
+            return None
+        return account
+
+    def login(self, login: str, password: str) -> LoginResult:
+        """Log in with login and password; says what the guardian must do next."""
+        now = self._rt.now()
+        with self._rt.storage.unit_of_work() as uow:
+            account = self._authenticate(uow, login, password, now, "LOGIN")
+            if account is None:
+                uow.commit()
+                raise CredentialsRefused
+            account.login_succeeded(now)
+            uow.accounts.update(account)
+            result = self._next_step(uow, account)
+            self._rt.audit(
+                uow,
+                f"guardian:{account.login}",
+                "LOGIN",
+                "done",
+                account_id=account.account_id,
+                at=now,
+                detail=type(result).__name__,
+            )
+            uow.commit()
+        return result
+
+    def _next_step(self, uow: UnitOfWork, account: Account) -> LoginResult:
+        login = account.login.value
+        email = None if account.email is None else account.email.value
+        if account.provisional and account.state in (
+            AccountState.NOTIFIED,
+            AccountState.ACTIVATING,
+        ):
+            child = named_child(self._children(uow, account))
+            return FirstConnectionRequired(login, child.name, email)
+        if account.provisional:
+            return PasswordChangeRequired(login)
+        if account.state is AccountState.ACTIVATING:
+            return PendingActivation(login, email)
+        return Session(login)
+
+    def _children(self, uow: UnitOfWork, account: Account) -> Sequence[Student]:
+        children = uow.directory.children([account.account_id]).get(account.account_id, ())
+        if not children:
+            raise NotFound("enfant rattaché", account.login.value)
+        return children
+
+    # -- first connection and activation --------------------------------------------------------
+
+    def first_connection(
+        self,
+        login: str,
+        provisional_password: str,
+        *,
+        new_password: str,
+        email: str,
+        birth_date: date,
+    ) -> str:
+        """The one-step first connection (guide §1.3.5 (3)): a new password, the e-mail address
+        (the directory's, or another), and the birth date of the child named on screen. The
+        account becomes ACTIVATING and the C07 e-mail with its link is queued. Returns the address
+        the link goes to.
+
+        A wrong birth date is counted (3 allowed, then growing waits) and nothing else changes.
+        """
+        now = self._rt.now()
+        record = str(login)
+        self._rt.policy.password_rule.check(new_password, record=record, login=record)
+        address = Email.parse(email, record=record)
+        with self._rt.storage.unit_of_work() as uow:
+            account = self._authenticate(uow, login, provisional_password, now, "FIRST_CONNECTION")
+            if (
+                account is None
+                or not account.provisional
+                or account.state not in (AccountState.NOTIFIED, AccountState.ACTIVATING)
+            ):
+                uow.commit()
+                raise CredentialsRefused
+            self._check_birth_dates(
+                uow,
+                account,
+                now,
+                {named_child(self._children(uow, account)).student_id: birth_date},
+            )
+            token, link = self._rt.new_activation(address, now)
+            account.begin_activation(now, self._rt.hasher.hash(new_password), link)
+            uow.accounts.update(account)
+            uow.outbox.add(
+                OutboxMessage(
+                    self._rt.message_id(),
+                    account.account_id,
+                    address,
+                    activation_letter(self._rt, account, token),
+                    now,
+                )
+            )
+            self._rt.audit(
+                uow,
+                f"guardian:{account.login}",
+                "FIRST_CONNECTION",
+                "done",
+                account_id=account.account_id,
+                at=now,
+                detail="e-mail changed" if address != account.directory_email else "",
+            )
+            uow.commit()
+        self._rt.after_mail()
+        return address.value
+
+    def _check_birth_dates(
+        self, uow: UnitOfWork, account: Account, now: datetime, answers: Mapping[str, date]
+    ) -> None:
+        """Check the birth dates given for `answers`' pupils; on a mismatch, count the failure,
+        commit it and raise. A lock in force refuses without checking.
+        """
+        actor = f"guardian:{account.login}"
+        throttle = self._rt.policy.birth_date_throttle
+        locked_until = account.birth_date_failures.locked_until
+        if locked_until is not None and account.birth_date_failures.locked(now):
+            self._rt.audit(
+                uow, actor, "BIRTH_DATE", "refused: locked", account_id=account.account_id, at=now
+            )
+            uow.commit()
+            raise BirthDateLocked(account.login.value, locked_until)
+        children = {c.student_id: c for c in self._children(uow, account)}
+        if (
+            all(sid in children and children[sid].birth_date == day for sid, day in answers.items())
+            and answers
+        ):
+            return
+        account.birth_date_failed(now, throttle)
+        uow.accounts.update(account)
+        failures = account.birth_date_failures.failures
+        self._rt.audit(
+            uow,
+            actor,
+            "BIRTH_DATE",
+            "refused: wrong birth date",
+            account_id=account.account_id,
+            at=now,
+            detail=f"failures={failures}",
+        )
+        uow.commit()
+        locked_until = account.birth_date_failures.locked_until
+        if locked_until is not None:
+            raise BirthDateLocked(account.login.value, locked_until)
+        raise BirthDateRefused(account.login.value, max(0, throttle.free - failures))
+
+    def confirm_email(self, token: str) -> str:
+        """The guardian opened the C07 link: the account is ACTIVATED. Returns the login.
+        An unknown, used, superseded or expired link gives `ActivationLinkRefused`.
+        """
+        now = self._rt.now()
+        with self._rt.storage.unit_of_work() as uow:
+            account = uow.accounts.by_activation_digest(token_digest(str(token)))
+            if account is None or account.activation is None:
+                raise ActivationLinkRefused
+            if now > account.activation.expires_at or account.state is not AccountState.ACTIVATING:
+                self._rt.audit(
+                    uow,
+                    f"guardian:{account.login}",
+                    "CONFIRM_EMAIL",
+                    "refused: expired",
+                    account_id=account.account_id,
+                    at=now,
+                )
+                uow.commit()
+                raise ActivationLinkRefused
+            account.confirm_email(now)
+            uow.accounts.update(account)
+            self._rt.audit(
+                uow,
+                f"guardian:{account.login}",
+                "CONFIRM_EMAIL",
+                "done",
+                account_id=account.account_id,
+                at=now,
+            )
+            uow.commit()
+        return account.login.value
+
+    # -- changes from the guardian's account ----------------------------------------------------
+
+    def change_password(self, login: str, current_password: str, new_password: str) -> None:
+        """Replace the password: the provisional one after a reset (required at the next login),
+        or their own. Accounts not yet through their first connection must do that instead.
+        """
+        now = self._rt.now()
+        self._rt.policy.password_rule.check(new_password, record=str(login), login=str(login))
+        with self._rt.storage.unit_of_work() as uow:
+            account = self._authenticate(uow, login, current_password, now, "CHANGE_PASSWORD")
+            if account is None:
+                uow.commit()
+                raise CredentialsRefused
+            if account.state not in (AccountState.ACTIVATING, AccountState.ACTIVATED):
+                raise ActionNotAllowed(account.account_id, account.state.name, "CHANGE_PASSWORD")
+            account.change_password(now, self._rt.hasher.hash(new_password))
+            uow.accounts.update(account)
+            self._rt.audit(
+                uow,
+                f"guardian:{account.login}",
+                "CHANGE_PASSWORD",
+                "done",
+                account_id=account.account_id,
+                at=now,
+            )
+            uow.commit()
+
+    def change_email(self, login: str, password: str, new_email: str) -> None:
+        """Change the account's e-mail: directly once ACTIVATED; while ACTIVATING, a new C07 link
+        goes to the new address and the old link stops working.
+        """
+        now = self._rt.now()
+        address = Email.parse(new_email, record=str(login))
+        with self._rt.storage.unit_of_work() as uow:
+            account = self._authenticate(uow, login, password, now, "CHANGE_EMAIL")
+            if account is None:
+                uow.commit()
+                raise CredentialsRefused
+            if account.provisional or account.state not in (
+                AccountState.ACTIVATING,
+                AccountState.ACTIVATED,
+            ):
+                raise ActionNotAllowed(account.account_id, account.state.name, "CHANGE_EMAIL")
+            if account.state is AccountState.ACTIVATING:
+                token, link = self._rt.new_activation(address, now)
+                account.change_email(address, link)
+                uow.outbox.add(
+                    OutboxMessage(
+                        self._rt.message_id(),
+                        account.account_id,
+                        address,
+                        activation_letter(self._rt, account, token),
+                        now,
+                    )
+                )
+            else:
+                account.change_email(address)
+            uow.accounts.update(account)
+            self._rt.audit(
+                uow,
+                f"guardian:{account.login}",
+                "CHANGE_EMAIL",
+                "done",
+                account_id=account.account_id,
+                at=now,
+            )
+            uow.commit()
+        self._rt.after_mail()
+
+    # -- self-service (v1.9) ----------------------------------------------------------------------
+
+    def sign_up_by_sms(
+        self,
+        *,
+        surname: str,
+        first_name: str,
+        mobile: str,
+        birth_dates: Mapping[str, date],
+        new_password: str,
+    ) -> str:
+        """Self sign-up after the SMS code was checked by the host (guide §1.3.4): names and
+        mobile find the account, every child's birth date is confirmed, the chosen password is
+        set; the account becomes ACTIVATED with origin RESPONSABLE. Returns the login.
+        """
+        self._rt.policy.password_rule.check(new_password, record="inscription")
+        return self._self_activate(
+            Origin.RESPONSABLE,
+            surname=surname,
+            first_name=first_name,
+            mobile=mobile,
+            birth_dates=birth_dates,
+            new_password=new_password,
+        )
+
+    def connect_with_franceconnect(
+        self, *, surname: str, first_name: str, mobile: str, birth_dates: Mapping[str, date]
+    ) -> str:
+        """First FranceConnect connection, after the SMS code (guide §1.3.5): the account
+        becomes ACTIVATED with origin FRANCECONNECT if it never was activated. Returns the login.
+        """
+        return self._self_activate(
+            Origin.FRANCECONNECT,
+            surname=surname,
+            first_name=first_name,
+            mobile=mobile,
+            birth_dates=birth_dates,
+            new_password=None,
+        )
+
+    def _self_activate(
+        self,
+        origin: Origin,
+        *,
+        surname: str,
+        first_name: str,
+        mobile: str,
+        birth_dates: Mapping[str, date],
+        new_password: str | None,
+    ) -> str:
+        now = self._rt.now()
+        line = Mobile.parse(mobile, record="inscription")
+        with self._rt.storage.unit_of_work() as uow:
+            candidates = sorted(
+                (
+                    a
+                    for a in uow.accounts.by_mobile(line)
+                    if search_key(a.surname) == search_key(surname)
+                    and search_key(a.first_name) == search_key(first_name)
+                ),
+                key=lambda a: a.login.value,
+            )
+            if not candidates:
+                self._rt.audit(
+                    uow, "guardian:?", origin.name, "refused: identity not recognised", at=now
+                )
+                uow.commit()
+                raise IdentityNotRecognised
+            account = candidates[0]
+            children = self._children(uow, account)
+            answers = {c.student_id: birth_dates.get(c.student_id) for c in children}
+            if any(day is None for day in answers.values()):
+                answers = {}
+            self._check_birth_dates(
+                uow, account, now, {k: v for k, v in answers.items() if v is not None}
+            )
+            password_hash = None if new_password is None else self._rt.hasher.hash(new_password)
+            changed = account.self_activate(now, origin, password_hash)
+            uow.accounts.update(account)
+            self._rt.audit(
+                uow,
+                f"guardian:{account.login}",
+                origin.name,
+                "done" if changed else "done: already activated",
+                account_id=account.account_id,
+                at=now,
+            )
+            uow.commit()
+        return account.login.value
