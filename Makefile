@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 HYPOTHESIS_PROFILE ?= ci
 
-.PHONY: all demo test lint typecheck contracts pytest bench clean
+.PHONY: all demo test lint typecheck contracts pytest bench docs clean
 
 all: test
 
@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m educonnect_core.demo
+	$(BIN)/python -m educonnect_core.testing.demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check src adapters tests bench
@@ -34,6 +34,9 @@ pytest: $(STAMP)
 	$(BIN)/pytest -q -p no:cacheprovider --hypothesis-profile=$(HYPOTHESIS_PROFILE)
 
 test: lint typecheck contracts pytest
+
+docs: $(STAMP)
+	$(BIN)/python docs/generate.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

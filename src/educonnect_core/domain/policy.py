@@ -96,7 +96,8 @@ class LoginScheme(enum.Enum):
         first = clean(first_name) or "x"
         last = clean(surname) or "x"
         head = first[0] if self is LoginScheme.INITIAL_SURNAME else first
-        return f"{head}.{last}"[:56]
+        # Cut to leave room for a homonym number; a login never ends with « - » or « . ».
+        return f"{head}.{last}"[:56].rstrip("-.")
 
 
 def next_free_login(base: str, taken: set[str]) -> str:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 
+import attrs
+
 from educonnect_core.domain.account import Account
 from educonnect_core.domain.directory import School, Student, full_name
 from educonnect_core.domain.letters import LetterContent, LetterKind, compose, letter_for
@@ -273,7 +275,11 @@ class Administration:
                     detail=f"channel={channel.name} letter={kind.name} "
                     f"reset={result.password_reset}",
                 )
-            document = self._rt.renderer.notification_sheets(sheets, now) if sheets else None
+            document = (
+                self._rt.renderer.notification_sheets(sheets, self._rt.local(now))
+                if sheets
+                else None
+            )
             uow.commit()
         if channel is Channel.EMAIL:
             self._rt.after_mail()
@@ -383,13 +389,7 @@ class Administration:
         now = self._rt.now()
         with self._rt.storage.unit_of_work() as uow:
             account = self._one(uow, school_uai, login)
-            address = Email.parse(email, record=account.login.value) if email else account.email
-            if address is None:
-                raise NoEmailAddress(account.account_id)
-            token, link = self._rt.new_activation(address, now)
-            try:
-                account.resend_activation(link)
-            except ActionNotAllowed:
+            if not permission(Action.RESEND_ACTIVATION_EMAIL, account.state).allowed:
                 self._rt.audit(
                     uow,
                     self._actor,
@@ -400,7 +400,14 @@ class Administration:
                     at=now,
                 )
                 uow.commit()
-                raise
+                raise ActionNotAllowed(
+                    account.account_id, account.state.name, Action.RESEND_ACTIVATION_EMAIL.name
+                )
+            address = Email.parse(email, record=account.login.value) if email else account.email
+            if address is None:
+                raise NoEmailAddress(account.account_id)
+            token, link = self._rt.new_activation(address, now)
+            account.resend_activation(link)
             letter = activation_letter(self._rt, account, token)
             uow.accounts.update(account)
             uow.outbox.add(
@@ -466,7 +473,9 @@ class Administration:
 
     def export_pdf(self, uai: str | Uai, selection: Selection = Selection()) -> Document:
         """The PDF list of guide §5.4; filtered on one class, it is the teacher's class list."""
-        return self._rt.renderer.account_list(self.account_list(uai, selection))
+        listing = self.account_list(uai, selection)
+        local = attrs.evolve(listing, created_at=self._rt.local(listing.created_at))
+        return self._rt.renderer.account_list(local)
 
 
 def activation_letter(runtime: Runtime, account: Account, token: str) -> LetterContent:

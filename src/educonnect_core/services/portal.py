@@ -8,7 +8,7 @@ the same `CredentialsRefused`; what really happened is in the audit trail.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 
 import attrs
@@ -26,6 +26,7 @@ from educonnect_core.errors import (
     CredentialsRefused,
     EduconnectError,
     IdentityNotRecognised,
+    InvalidField,
     NotFound,
 )
 from educonnect_core.ports import UnitOfWork
@@ -78,6 +79,12 @@ class PendingActivation:
 
 
 LoginResult = Session | FirstConnectionRequired | PasswordChangeRequired | PendingActivation
+
+
+def _require_dates(record: str, days: Iterable[object]) -> None:
+    """Refuse, before anything is read or counted, a birth date that is not a date."""
+    if any(not isinstance(day, date) for day in days):
+        raise InvalidField(record, "date de naissance", "date attendue")
 
 
 def named_child(children: Sequence[Student]) -> Student:
@@ -220,13 +227,23 @@ class Portal:
         record = str(login)
         self._rt.policy.password_rule.check(new_password, record=record, login=record)
         address = Email.parse(email, record=record)
+        _require_dates(record, [birth_date])
         with self._rt.storage.unit_of_work() as uow:
             account = self._authenticate(uow, login, provisional_password, now, "FIRST_CONNECTION")
-            if (
-                account is None
-                or not account.provisional
+            if account is not None and (
+                not account.provisional
                 or account.state not in (AccountState.NOTIFIED, AccountState.ACTIVATING)
             ):
+                self._rt.audit(
+                    uow,
+                    f"guardian:{account.login}",
+                    "FIRST_CONNECTION",
+                    "refused: not awaiting a first connection",
+                    account_id=account.account_id,
+                    at=now,
+                )
+                account = None
+            if account is None:
                 uow.commit()
                 raise CredentialsRefused
             self._check_birth_dates(
@@ -453,6 +470,7 @@ class Portal:
     ) -> str:
         now = self._rt.now()
         line = Mobile.parse(mobile, record="inscription")
+        _require_dates("inscription", birth_dates.values())
         with self._rt.storage.unit_of_work() as uow:
             candidates = sorted(
                 (

@@ -248,7 +248,16 @@ class _Accounts:
     def logins_taken(self, bases: Collection[str]) -> set[str]:
         wanted = set(bases)
         logins = set(self._uow._world.logins) | {a.login.value for a in self._uow._added.values()}
-        return {login for login in logins if login.rstrip("0123456789") in wanted}
+        # A login is `base` + digits for every cut between its last letter and its end: both
+        # « j.dupont3 » (Jean DUPONT3) and « j.dupont » + « 3 » must count as taken.
+        return {
+            login
+            for login in logins
+            if any(
+                login[:cut] in wanted
+                for cut in range(len(login.rstrip("0123456789")), len(login) + 1)
+            )
+        }
 
     def add(self, account: Account) -> None:
         if self.by_login(account.login.value) is not None or self.get(account.account_id):

@@ -7,6 +7,7 @@ from datetime import datetime
 import attrs
 
 from educonnect_core.application import EduConnect
+from educonnect_core.domain.letters import LetterContent, LetterKind
 from educonnect_core.domain.policy import Policy
 from educonnect_core.ports import Storage
 from educonnect_core.testing.fakes import (
@@ -33,6 +34,23 @@ class World:
     mailer: RecordingMailer
     renderer: RecordingRenderer
     hasher: FastHasher
+
+    def letters_to(self, login: str) -> list[LetterContent]:
+        """Every letter e-mailed or printed for `login`, oldest first (e-mails, then sheets)."""
+        mailed = [m.letter for m in self.mailer.sent if m.letter.login == login]
+        printed = [x for sheet in self.renderer.sheets for x in sheet if x.login == login]
+        return mailed + printed
+
+    def activation_token(self, login: str) -> str:
+        """The token of the last activation e-mail (C07) sent for `login`, as the guardian reads
+        it in the link.
+        """
+        prefix = self.app.runtime.letters.activation_url
+        for message in reversed(self.mailer.sent):
+            if message.letter.login == login and message.letter.kind is LetterKind.C07:
+                link = next(x for x in message.letter.lines if x.startswith(prefix))
+                return link.removeprefix(prefix)
+        raise LookupError(f"no activation e-mail was sent for {login}")
 
 
 def in_memory_world(

@@ -1,0 +1,544 @@
+"""The lifecycle stateful test: random interleavings of director actions, guardian actions,
+directory integrations and clock jumps, checked step by step against a small reference model.
+
+Any storage can run it: ``lifecycle_test(make_storage)`` returns a `unittest.TestCase` class that
+pytest collects. Requires the ``testing`` extra (hypothesis).
+
+    TestLifecycleOnMyStorage = lifecycle_test(lambda: MyStorage.open(":memory:"))
+"""
+
+from __future__ import annotations
+
+import unittest
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import ClassVar
+
+import attrs
+from hypothesis import note
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+
+from educonnect_core.domain.account import Chosen
+from educonnect_core.domain.directory import DirectorySnapshot, Student
+from educonnect_core.domain.letters import LetterContent, LetterKind, LetterSettings
+from educonnect_core.domain.lifecycle import AccountState, Channel, Origin
+from educonnect_core.domain.policy import Policy, Throttle
+from educonnect_core.domain.records import Director
+from educonnect_core.domain.selection import Selection
+from educonnect_core.domain.values import Email, Mobile, Uai, search_key
+from educonnect_core.errors import (
+    ActionNotAllowed,
+    ActivationLinkRefused,
+    BirthDateRefused,
+    CredentialsRefused,
+)
+from educonnect_core.ports import Storage
+from educonnect_core.services.reports import Skip
+from educonnect_core.testing.memory import InMemoryStorage
+from educonnect_core.testing.strategies import directory_snapshots
+from educonnect_core.testing.world import World, in_memory_world
+
+__all__ = ["LifecycleMachine", "lifecycle_test"]
+
+N, D, A, V = (
+    AccountState.NOT_NOTIFIED,
+    AccountState.NOTIFIED,
+    AccountState.ACTIVATING,
+    AccountState.ACTIVATED,
+)
+WRONG = "Faux2000faux"
+#: Locks are tested at their boundaries elsewhere; here they would only hide the lifecycle.
+POLICY_LETTERS = LetterSettings()
+POLICY = Policy(login_throttle=Throttle(free=10**6), birth_date_throttle=Throttle(free=10**6))
+
+
+@attrs.define
+class ModelAccount:
+    """What the reference model knows of one account."""
+
+    account_id: str
+    login: str
+    surname: str
+    first_name: str
+    uais: set[Uai]
+    children: list[str]
+    carried_at: datetime
+    directory_email: str | None
+    mobile: Mobile | None
+    state: AccountState = N
+    origin: Origin = Origin.NONE
+    provisional: bool = True
+    secret: str | None = None
+    chosen: str | None = None
+    chosen_email: str | None = None
+    token: str | None = None
+    token_expires: datetime | None = None
+    old_tokens: list[str] = attrs.Factory(list)
+
+    @property
+    def email(self) -> str | None:
+        return self.chosen_email or self.directory_email
+
+    @property
+    def display(self) -> str:
+        if self.state is N:
+            return ""
+        return (self.secret or "?") if self.provisional else "******"
+
+
+def _token(letter: LetterContent) -> str:
+    prefix = POLICY_LETTERS.activation_url
+    (line,) = [x for x in letter.lines if x.startswith(prefix)]
+    return line.removeprefix(prefix)
+
+
+class LifecycleMachine(RuleBasedStateMachine):
+    """Director actions, guardian actions, integrations and clock jumps against a model."""
+
+    #: Builds a fresh, empty storage for each example; override (or use `lifecycle_test`).
+    storage_factory: ClassVar[Callable[[], Storage]] = InMemoryStorage
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.world: World
+        self.model: dict[str, ModelAccount] = {}
+        self.students: dict[str, Student] = {}
+        self.snapshot = DirectorySnapshot()
+        self.passwords = 0
+        self.audited = 0
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    @property
+    def now(self) -> datetime:
+        """The fake clock's instant."""
+        return self.world.clock.now()
+
+    def _new_password(self) -> str:
+        self.passwords += 1
+        return f"Choisi{self.passwords:04d}x"
+
+    def _expired(self, m: ModelAccount) -> bool:
+        return m.provisional and self.now > POLICY.provisional_expiry(m.carried_at)
+
+    def _pick(self, data: st.DataObject) -> ModelAccount:
+        return self.model[data.draw(st.sampled_from(sorted(self.model)), label="account")]
+
+    def _audit_count(self) -> int:
+        with self.world.storage.unit_of_work() as uow:
+            return len(uow.audit.entries())
+
+    def _audited(self) -> None:
+        count = self._audit_count()
+        assert count > self.audited, "every action leaves an audit entry"
+        self.audited = count
+
+    def _letters_since(self, sent_before: int) -> dict[str, LetterContent]:
+        return {m.letter.login: m.letter for m in self.world.mailer.sent[sent_before:]}
+
+    # -- setup ----------------------------------------------------------------------------------
+
+    @initialize(snapshot=directory_snapshots(ineligible=False), seed=st.integers(0, 2**16))
+    def start(self, snapshot: DirectorySnapshot, seed: int) -> None:
+        """Integrate a generated feed and learn the logins."""
+        self.world = in_memory_world(seed=seed, policy=POLICY, storage=type(self).storage_factory())
+        self.snapshot = snapshot
+        report = self.world.app.integrate(snapshot)
+        assert report.rejected == ()
+        uais = {s.uai for s in snapshot.schools}
+        self.admin = self.world.app.administration(Director("d-1", uais))
+        self.portal = self.world.app.portal()
+        self.students = {s.student_id: s for s in snapshot.students}
+        by_id = {r.responsable_id: r for r in snapshot.responsables}
+        logins = {
+            row.account_id: row.login
+            for uai in uais
+            for row in self.admin.rows(uai, Selection(page_size=0)).rows
+        }
+        for link in snapshot.links:
+            r = by_id[link.responsable_id]
+            m = self.model.get(r.responsable_id)
+            if m is None:
+                m = self.model[r.responsable_id] = ModelAccount(
+                    r.responsable_id,
+                    logins[r.responsable_id],
+                    r.surname,
+                    r.first_name,
+                    set(),
+                    [],
+                    self.now,
+                    None if r.email is None else r.email.value,
+                    r.mobile,
+                )
+            m.uais.add(self.students[link.student_id].uai)
+            m.children.append(link.student_id)
+        assert report.accounts_created == len(self.model)
+        self.audited = self._audit_count()
+
+    # -- director -------------------------------------------------------------------------------
+
+    @rule(data=st.data(), channel=st.sampled_from(Channel), reset=st.booleans())
+    def notify(self, data: st.DataObject, channel: Channel, reset: bool) -> None:
+        """A director (re)notifies some accounts of a school, by paper or e-mail."""
+        uai = data.draw(st.sampled_from(sorted({u for m in self.model.values() for u in m.uais})))
+        here = sorted(i for i, m in self.model.items() if uai in m.uais)
+        chosen = data.draw(st.lists(st.sampled_from(here), min_size=1, unique=True))
+        sent_before = len(self.world.mailer.sent)
+        report = self.admin.notify(uai, [self.model[i].login for i in chosen], channel, reset=reset)
+        note(f"notify {channel.name} reset={reset}: {report.messages}")
+        outcomes = {o.login: o for o in report.outcomes}
+        if channel is Channel.EMAIL:
+            letters = self._letters_since(sent_before)
+        else:
+            letters = {
+                x.login: x for x in (self.world.renderer.sheets[-1] if report.document else ())
+            }
+        for i in chosen:
+            m = self.model[i]
+            outcome = outcomes[m.login]
+            if channel is Channel.EMAIL and m.email is None:
+                assert (outcome.done, outcome.skip) == (False, Skip.NO_EMAIL)
+                continue
+            letter = letters[m.login]
+            before = m.state
+            if before is N:
+                m.state, m.origin = D, Origin.SCHOOL
+            kinds = {
+                (True, Channel.PAPER): LetterKind.C01,
+                (True, Channel.EMAIL): LetterKind.C02,
+                (False, Channel.PAPER): LetterKind.C05 if reset else LetterKind.C03,
+                (False, Channel.EMAIL): LetterKind.C06 if reset else LetterKind.C04,
+            }
+            assert letter.kind is kinds[before in (N, D), channel]
+            if reset and before is not N:
+                m.provisional, m.chosen, m.secret = True, None, letter.password
+            elif m.provisional and m.secret is None:
+                m.secret = letter.password
+            if m.provisional:
+                m.carried_at = self.now
+            assert letter.password == (m.secret if m.provisional else None)
+            assert outcome.skip is (Skip.RESET_NOT_APPLIED if reset and before is N else None)
+        self._audited()
+
+    @rule(data=st.data())
+    def reset_passwords(self, data: st.DataObject) -> None:
+        """A director resets one account's password from the list."""
+        m = self._pick(data)
+        uai = sorted(m.uais)[0]
+        report = self.admin.reset_passwords(uai, [m.login])
+        (outcome,) = report.outcomes
+        if m.state is N:
+            assert outcome.skip is Skip.RESET_NOT_APPLIED
+        else:
+            assert outcome.done
+            row = self.admin.rows(uai, Selection(logins={m.login})).rows[0]
+            assert row.password != "******"
+            m.provisional, m.chosen, m.secret, m.carried_at = True, None, row.password, self.now
+        self._audited()
+
+    @rule(data=st.data(), corrected=st.booleans())
+    def resend_activation_email(self, data: st.DataObject, corrected: bool) -> None:
+        """A director resends the activation e-mail, maybe to a corrected address."""
+        m = self._pick(data)
+        address = f"corrige.{m.account_id.lower()}@example.org" if corrected else None
+        sent_before = len(self.world.mailer.sent)
+        if m.state is not A:
+            try:
+                self.admin.resend_activation_email(sorted(m.uais)[0], m.login, address)
+            except ActionNotAllowed:
+                self._audited()
+                return
+            raise AssertionError("resend must be refused outside ACTIVATING")
+        self.admin.resend_activation_email(sorted(m.uais)[0], m.login, address)
+        letter = self._letters_since(sent_before)[m.login]
+        assert letter.kind is LetterKind.C07
+        if m.token:
+            m.old_tokens.append(m.token)
+        m.token, m.token_expires = _token(letter), self.now + POLICY.activation_link_validity
+        m.chosen_email = address or m.email
+        self._audited()
+
+    # -- guardian -------------------------------------------------------------------------------
+
+    def _current(self, m: ModelAccount) -> str | None:
+        return m.secret if m.provisional else m.chosen
+
+    def _opens(self, m: ModelAccount, password: str | None) -> bool:
+        return (
+            m.state is not N
+            and password is not None
+            and password == self._current(m)
+            and not self._expired(m)
+        )
+
+    @rule(data=st.data(), correct=st.booleans())
+    def login(self, data: st.DataObject, correct: bool) -> None:
+        """A guardian logs in with the right or a wrong password."""
+        m = self._pick(data)
+        password = self._current(m) if correct else WRONG
+        if not self._opens(m, password):
+            try:
+                self.portal.login(m.login, password or WRONG)
+            except CredentialsRefused:
+                self._audited()
+                return
+            raise AssertionError("login must be refused")
+        assert password is not None
+        result = self.portal.login(m.login, password)
+        expected = {
+            (True, D): "FirstConnectionRequired",
+            (True, A): "FirstConnectionRequired",
+            (True, V): "PasswordChangeRequired",
+            (False, A): "PendingActivation",
+            (False, V): "Session",
+        }[m.provisional, m.state]
+        assert type(result).__name__ == expected
+        self._audited()
+
+    @rule(
+        data=st.data(),
+        good_password=st.booleans(),
+        good_date=st.booleans(),
+        own_email=st.booleans(),
+    )
+    def first_connection(
+        self, data: st.DataObject, good_password: bool, good_date: bool, own_email: bool
+    ) -> None:
+        """A guardian does the first connection, right or wrong."""
+        m = self._pick(data)
+        password = self._current(m) if good_password else WRONG
+        child = min(
+            (self.students[c] for c in m.children),
+            key=lambda s: (s.surname, s.first_name, s.student_id),
+        )
+        day = child.birth_date if good_date else child.birth_date + timedelta(days=1)
+        email = (
+            f"choisi.{m.account_id.lower()}@example.org" if own_email or not m.email else m.email
+        )
+        new = self._new_password()
+        sent_before = len(self.world.mailer.sent)
+
+        def call() -> str:
+            return self.portal.first_connection(
+                m.login, password or WRONG, new_password=new, email=email, birth_date=day
+            )
+
+        if not (self._opens(m, password) and m.provisional and m.state in (D, A)):
+            try:
+                call()
+            except CredentialsRefused:
+                self._audited()
+                return
+            raise AssertionError("first connection must be refused")
+        if not good_date:
+            try:
+                call()
+            except BirthDateRefused:
+                self._audited()
+                return
+            raise AssertionError("a wrong birth date must be refused")
+        assert call() == email
+        letter = self._letters_since(sent_before)[m.login]
+        if m.token:
+            m.old_tokens.append(m.token)
+        m.state, m.provisional, m.secret, m.chosen, m.chosen_email = A, False, None, new, email
+        m.token, m.token_expires = _token(letter), self.now + POLICY.activation_link_validity
+        self._audited()
+
+    @rule(data=st.data(), fresh=st.booleans())
+    def confirm_email(self, data: st.DataObject, fresh: bool) -> None:
+        """A guardian opens the latest or a superseded activation link."""
+        holders = sorted(i for i, x in self.model.items() if x.token or x.old_tokens)
+        if not holders:
+            return
+        m = self.model[data.draw(st.sampled_from(holders), label="account")]
+        token = m.token if (fresh and m.token) or not m.old_tokens else m.old_tokens[-1]
+        assert token is not None
+        valid = (
+            token == m.token
+            and m.state is A
+            and m.token_expires is not None
+            and self.now <= m.token_expires
+        )
+        if not valid:
+            try:
+                self.portal.confirm_email(token)
+            except ActivationLinkRefused:
+                return
+            raise AssertionError("an unusable link must be refused")
+        assert self.portal.confirm_email(token) == m.login
+        m.state, m.token = V, None
+        m.old_tokens.append(token)
+        self._audited()
+
+    @rule(data=st.data())
+    def change_password(self, data: st.DataObject) -> None:
+        """A guardian changes their password with the current one."""
+        m = self._pick(data)
+        current = self._current(m)
+        new = self._new_password()
+        if not self._opens(m, current):
+            try:
+                self.portal.change_password(m.login, current or WRONG, new)
+            except CredentialsRefused:
+                self._audited()
+                return
+            raise AssertionError("a change with a wrong password must be refused")
+        assert current is not None
+        if m.state not in (A, V):
+            try:
+                self.portal.change_password(m.login, current, new)
+            except ActionNotAllowed:
+                return
+            raise AssertionError("a NOTIFIED account must go through its first connection")
+        self.portal.change_password(m.login, current, new)
+        m.provisional, m.secret, m.chosen = False, None, new
+        self._audited()
+
+    @rule(data=st.data(), via=st.sampled_from((Origin.RESPONSABLE, Origin.FRANCECONNECT)))
+    def self_service(self, data: st.DataObject, via: Origin) -> None:
+        """A guardian signs up by SMS or connects with FranceConnect."""
+        reachable = sorted(i for i, x in self.model.items() if x.mobile is not None)
+        if not reachable:
+            return
+        m = self.model[data.draw(st.sampled_from(reachable), label="account")]
+        assert m.mobile is not None
+        twins = sorted(
+            (
+                x
+                for x in self.model.values()
+                if x.mobile is not None
+                and x.mobile.same_line(m.mobile)
+                and search_key(x.surname) == search_key(m.surname)
+                and search_key(x.first_name) == search_key(m.first_name)
+            ),
+            key=lambda x: x.login,
+        )
+        m = twins[0]
+        dates: dict[str, date] = {c: self.students[c].birth_date for c in m.children}
+        if via is Origin.RESPONSABLE:
+            new = self._new_password()
+            login = self.portal.sign_up_by_sms(
+                surname=m.surname,
+                first_name=m.first_name,
+                mobile=m.mobile.value if m.mobile else "",
+                birth_dates=dates,
+                new_password=new,
+            )
+            m.provisional, m.secret, m.chosen = False, None, new
+        else:
+            login = self.portal.connect_with_franceconnect(
+                surname=m.surname,
+                first_name=m.first_name,
+                mobile=m.mobile.value if m.mobile else "",
+                birth_dates=dates,
+            )
+        assert login == m.login
+        if m.state is not V:
+            m.state, m.origin, m.token = V, via, None
+        self._audited()
+
+    # -- directory and time ---------------------------------------------------------------------
+
+    @rule(data=st.data(), change=st.sampled_from(("same", "birth date", "e-mail")))
+    def integrate(self, data: st.DataObject, change: str) -> None:
+        """The feed runs again: the same, a corrected birth date, or a new e-mail."""
+        snapshot = self.snapshot
+        if change == "birth date":
+            sid = data.draw(st.sampled_from(sorted(self.students)))
+            corrected = attrs.evolve(
+                self.students[sid], birth_date=self.students[sid].birth_date - timedelta(days=2)
+            )
+            snapshot = attrs.evolve(
+                snapshot,
+                students=[corrected if s.student_id == sid else s for s in snapshot.students],
+            )
+            self.students[sid] = corrected
+        elif change == "e-mail":
+            m = self._pick(data)
+            address = f"annuaire.{m.account_id.lower()}.{self.passwords}@example.org"
+            snapshot = attrs.evolve(
+                snapshot,
+                responsables=[
+                    attrs.evolve(r, email=Email.parse(address) if r.email else None)
+                    if r.responsable_id == m.account_id
+                    else r
+                    for r in snapshot.responsables
+                ],
+            )
+            if m.directory_email is not None:
+                m.directory_email = address
+        report = self.world.app.integrate(snapshot)
+        self.snapshot = snapshot
+        assert report.accounts_created == 0 and report.pupils_removed == 0
+        if change == "same":
+            assert not report.changed, "integrating the same feed twice changes nothing"
+        self._audited()
+
+    @rule(days=st.sampled_from((0, 1, 3, 30, 95)), minutes=st.integers(0, 60 * 24))
+    def time_passes(self, days: int, minutes: int) -> None:
+        """The clock jumps forward."""
+        self.world.clock.advance(days=days, minutes=minutes)
+
+    # -- invariants -----------------------------------------------------------------------------
+
+    @invariant()
+    def accounts_agree_with_the_model(self) -> None:
+        """Every account's state, origin, e-mail and password column match the model."""
+        for uai in {u for m in self.model.values() for u in m.uais}:
+            rows = {r.account_id: r for r in self.admin.rows(uai, Selection(page_size=0)).rows}
+            for m in (x for x in self.model.values() if uai in x.uais):
+                row = rows[m.account_id]
+                assert (row.state, row.origin) == (m.state, m.origin), m.login
+                assert row.has_email is (m.email is not None), m.login
+                if m.secret is not None or not m.provisional or m.state is N:
+                    assert row.password == m.display, m.login
+
+    @invariant()
+    def statistics_equal_a_recount(self) -> None:
+        """The statistics equal a recount of the model."""
+        for uai in {u for m in self.model.values() for u in m.uais}:
+            stats = self.admin.statistics(uai)
+            here = [m for m in self.model.values() if uai in m.uais]
+            assert stats.summary.accounts == len(here)
+            for state, count in stats.summary.by_state.items():
+                assert count == sum(1 for m in here if m.state is state)
+            pupils = [s for s in self.students.values() if s.uai == uai]
+            assert stats.summary.pupils == len(pupils)
+            activated = sum(
+                1 for s in pupils if any(s.student_id in m.children and m.state is V for m in here)
+            )
+            assert stats.summary.pupils_with_activated_guardian == activated
+
+    @invariant()
+    def no_secret_in_the_clear(self) -> None:
+        """No secret in the audit trail; chosen passwords only hashed, never mailed or printed."""
+        chosen = {m.chosen for m in self.model.values() if m.chosen}
+        secrets = set(self.world.secrets.issued) | chosen
+        with self.world.storage.unit_of_work() as uow:
+            for entry in uow.audit.entries():
+                text = " ".join(str(v) for v in attrs.astuple(entry))
+                assert not any(s in text for s in secrets), entry
+            stored = uow.accounts.get_many([m.account_id for m in self.model.values()])
+        for m in self.model.values():
+            password = stored[m.account_id].password
+            if m.chosen is not None and not m.provisional:
+                assert isinstance(password, Chosen) and m.chosen not in password.hash
+        for message in self.world.mailer.sent:
+            assert not any(c in line for c in chosen for line in message.letter.lines)
+        for document in self.world.renderer.documents:
+            text = document.content.decode("utf-8")
+            assert not any(c in text for c in chosen)
+
+
+def lifecycle_test(storage_factory: Callable[[], Storage]) -> type[unittest.TestCase]:
+    """The lifecycle stateful test as a `TestCase` class running on storages from
+    `storage_factory` (called once per generated example).
+    """
+    machine = type(
+        "LifecycleOn" + getattr(storage_factory, "__name__", "Storage"),
+        (LifecycleMachine,),
+        {"storage_factory": staticmethod(storage_factory)},
+    )
+    return machine.TestCase  # type: ignore[attr-defined, no-any-return]
