@@ -33,9 +33,6 @@ class Skip(enum.Enum):
 
     NO_EMAIL = "no_email"
     RESET_NOT_APPLIED = "reset_not_applied"
-    NOT_ALLOWED = "not_allowed"
-    NOT_IN_SCOPE = "not_in_scope"
-    UNKNOWN_LOGIN = "unknown_login"
 
 
 #: The guide's messages (SPEC §3–4); the other sentences follow their style.
@@ -47,9 +44,6 @@ MESSAGES: Final = {
     Skip.NO_EMAIL: (
         "Aucune adresse mail n'étant renseignée, la distribution par mail est impossible pour {}."
     ),
-    Skip.NOT_ALLOWED: "L’action n’est pas possible pour les comptes dans leur état actuel : {}.",
-    Skip.NOT_IN_SCOPE: "Ces comptes ne sont pas rattachés à l’école : {}.",
-    Skip.UNKNOWN_LOGIN: "Ces identifiants sont inconnus : {}.",
 }
 
 

@@ -1,0 +1,72 @@
+"""The simulated school year of `educonnect_core.testing.simulation` on the in-memory world."""
+
+from __future__ import annotations
+
+from educonnect_core import AccountState, EduConnect, Selection
+from educonnect_core.testing import RecordingMailer, in_memory_world
+from educonnect_core.testing.simulation import MailTap, SchoolYear, SimulationResult, synthetic_feed
+
+
+def run(seed: int) -> tuple[SimulationResult, EduConnect]:
+    world = in_memory_world(seed=seed)
+    tap = MailTap(RecordingMailer())
+    app = EduConnect(
+        storage=world.storage,
+        mailer=tap,
+        renderer=world.renderer,
+        clock=world.clock,
+        secrets=world.secrets,
+        hasher=world.hasher,
+    )
+    return SchoolYear(app, world.clock, tap, synthetic_feed(seed), seed=seed).run(), app
+
+
+class TestSyntheticFeed:
+    """The feed has three schools under two directors, shared guardians and one wrong date."""
+
+    def test_shape(self) -> None:
+        feed = synthetic_feed(7, pupils=120)
+        assert len(feed.snapshot.schools) == 3
+        assert [len(d.uais) for d in feed.directors] == [2, 1]
+        assert len(feed.snapshot.students) >= 120
+        pupil, wrong, true = feed.wrong_birth_date
+        assert wrong != true
+        feed_dates = {s.student_id: s.birth_date for s in feed.snapshot.students}
+        assert feed_dates[pupil] == wrong
+        assert {s.student_id: s.birth_date for s in feed.corrected.students}[pupil] == true
+        schools_of: dict[str, set[str]] = {}
+        school = {s.student_id: s.uai.value for s in feed.snapshot.students}
+        for link in feed.snapshot.links:
+            schools_of.setdefault(link.responsable_id, set()).add(school[link.student_id])
+        assert any(len(uais) > 1 for uais in schools_of.values()), "a guardian across schools"
+        assert any(r.email is None for r in feed.snapshot.responsables)
+
+
+class TestSchoolYear:
+    """A year runs end to end, deterministically, and its figures add up."""
+
+    def test_same_seed_same_year(self) -> None:
+        first, _ = run(3)
+        second, _ = run(3)
+        assert first.markdown() == second.markdown()
+
+    def test_the_year_moves_accounts_forward(self) -> None:
+        result, app = run(5)
+        feed = synthetic_feed(5)
+        text = result.markdown()
+        assert "date de naissance saisie ne correspond pas" in text
+        assert "J+1, date de naissance corrigée" in text
+        assert "relance avant l'échéance des 3 mois" in text
+        assert "a perdu son mot de passe" in text
+        activated_over_time = [s.summary.activated for s in result.statistics[:3]]
+        assert activated_over_time[0] <= result.statistics[3].summary.activated
+        director = feed.directors[0]
+        admin = app.administration(director)
+        for uai in director.uais:
+            rows = admin.rows(uai, Selection(page_size=0)).rows
+            states = {r.state for r in rows}
+            assert AccountState.ACTIVATED in states
+            assert AccountState.NOT_NOTIFIED not in states, "everyone was notified at the rentrée"
+            stats = admin.statistics(uai)
+            assert stats.summary.accounts == len({r.account_id for r in rows})
+        assert any(d.filename.endswith(".csv") for d in result.documents)
