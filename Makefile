@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m educonnect_core.testing.demo
+	$(BIN)/educonnect demo --out demo-output
 
 lint: $(STAMP)
 	$(BIN)/ruff check src adapters tests bench
@@ -43,3 +43,34 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+
+# The feed readers' fuzz test alone (issue 4); `make test` runs it too, with the same inputs.
+.PHONY: fuzz
+fuzz: $(STAMP)
+	$(BIN)/pytest -q -p no:cacheprovider --hypothesis-profile=$(HYPOTHESIS_PROFILE) tests/feed/test_feed_fuzz.py
+
+# Documents (issue 5): DejaVu Sans is embedded in every PDF; install it where it is missing.
+.PHONY: fonts pictures
+fonts: $(STAMP)
+	@$(BIN)/python -c "import educonnect_pdf.fonts as f; f.register_fonts()" 2>/dev/null \
+		|| (apt-get update -qq && apt-get install -y -qq fonts-dejavu-core)
+
+pytest: fonts
+
+# Page 1 of a notification sheet and of the account list, as PNG in docs/images/.
+pictures: $(STAMP) fonts
+	@command -v pdftoppm >/dev/null || (apt-get update -qq && apt-get install -y -qq poppler-utils)
+	mkdir -p docs/images
+	$(BIN)/python -m educonnect_pdf.samples build/pictures
+	pdftoppm -f 1 -l 1 -r 80 -png -singlefile build/pictures/notification-sheet.pdf docs/images/notification-sheet
+	pdftoppm -f 1 -l 1 -r 80 -png -singlefile build/pictures/account-list.pdf docs/images/account-list
+
+# Storage (issue 3): the PostgreSQL storage tests start a throwaway server from Debian's binaries;
+# without them they are skipped (and fail under CI=true). `make postgres` installs them.
+.PHONY: postgres bench-storage
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null \
+		|| (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql)
+
+bench-storage: $(STAMP)
+	$(BIN)/python bench/storage.py

@@ -1,0 +1,257 @@
+"""`SmtpMailer`: the `Mailer` port over SMTP with `smtplib`.
+
+The outbox relay calls `send` once per message; the mailer keeps ONE connection open across those
+calls (a batch goes down one connection) until `close()` or the end of a ``with`` block. A
+connection found dead before anything of a message was sent (the server closed an idle
+connection, say) is reopened and the message tried once more; a connection lost while the message
+itself was being transferred is reported for that message only (`ServerUnavailable`) and the next
+`send` opens a new one. A refused recipient (`RecipientRefused`) leaves the connection usable for
+the others. Every error names the message and the recipient, and never holds the password.
+"""
+
+from __future__ import annotations
+
+import enum
+import smtplib
+import ssl
+import threading
+from collections import OrderedDict
+from types import TracebackType
+from typing import Final, Self
+
+import attrs
+
+from educonnect_core.domain.records import OutboxMessage
+from educonnect_mail.errors import (
+    AuthenticationRefused,
+    MessageRefused,
+    RecipientRefused,
+    ServerUnavailable,
+)
+from educonnect_mail.message import Sender, outgoing_bytes
+
+__all__ = ["Security", "SmtpMailer", "SmtpSettings"]
+
+#: Reply code by which a server announces it is closing the connection.
+_CLOSING: Final = 421
+
+
+class Security(enum.Enum):
+    """How the connection is protected."""
+
+    #: Plain SMTP (a local relay on the same host only).
+    NONE = "none"
+    #: Plain connection upgraded with STARTTLS (submission, port 587).
+    STARTTLS = "starttls"
+    #: TLS from the first byte (implicit TLS, port 465).
+    SSL = "ssl"
+
+
+@attrs.frozen
+class SmtpSettings:
+    """Where and how to reach the SMTP server."""
+
+    host: str
+    port: int = 587
+    security: Security = Security.STARTTLS
+    username: str | None = None
+    password: str | None = attrs.field(default=None, repr=False)
+    #: Seconds allowed for connecting and for each command's reply.
+    timeout: float = 30.0
+    #: TLS settings; `ssl.create_default_context()` (certificate and host name checked) if None.
+    ssl_context: ssl.SSLContext | None = attrs.field(default=None, repr=False, eq=False)
+    #: The name given in EHLO (the machine's fully qualified name if None).
+    local_hostname: str | None = None
+
+
+class _Dropped(Exception):
+    """The connection died before the message's content was sent: safe to try again."""
+
+
+class SmtpMailer:
+    """Sends outbox messages through an SMTP server (implements `Mailer`).
+
+    `remember` is how many accepted message ids are kept, so that the relay calling `send` again
+    for a message this mailer already handed over does not send it twice.
+    """
+
+    def __init__(
+        self,
+        settings: SmtpSettings,
+        sender: Sender,
+        *,
+        html: bool = True,
+        remember: int = 100_000,
+    ) -> None:
+        self.settings = settings
+        self.sender = sender
+        self.html = html
+        self._remember = remember
+        self._accepted: OrderedDict[str, None] = OrderedDict()
+        self._connection: smtplib.SMTP | None = None
+        self._lock = threading.Lock()
+        #: How many connections were opened so far (one per batch when all goes well).
+        self.connections_opened = 0
+
+    def __repr__(self) -> str:
+        state = "open" if self._connection is not None else "closed"
+        return f"<SmtpMailer {self.settings.host}:{self.settings.port} {state}>"
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- the connection -------------------------------------------------------------------------
+
+    def _context(self) -> ssl.SSLContext:
+        return self.settings.ssl_context or ssl.create_default_context()
+
+    def _open(self, message_id: str, recipient: str) -> smtplib.SMTP:
+        s = self.settings
+        connection: smtplib.SMTP | None = None
+        try:
+            if s.security is Security.SSL:
+                connection = smtplib.SMTP_SSL(
+                    s.host, s.port, s.local_hostname, timeout=s.timeout, context=self._context()
+                )
+            else:
+                connection = smtplib.SMTP(s.host, s.port, s.local_hostname, timeout=s.timeout)
+            connection.ehlo()
+            if s.security is Security.STARTTLS:
+                connection.starttls(context=self._context())
+                connection.ehlo()
+            if s.username is not None:
+                connection.login(s.username, s.password or "")
+        except smtplib.SMTPAuthenticationError as error:
+            self._discard(connection)
+            raise AuthenticationRefused(
+                message_id, recipient, f"authentication refused: {error.smtp_code}", error.smtp_code
+            ) from error
+        except smtplib.SMTPNotSupportedError as error:
+            self._discard(connection)
+            raise AuthenticationRefused(
+                message_id, recipient, f"server does not support it: {error}"
+            ) from error
+        except (smtplib.SMTPException, OSError) as error:
+            self._discard(connection)
+            code = getattr(error, "smtp_code", 0)
+            raise ServerUnavailable(
+                message_id,
+                recipient,
+                f"cannot connect to {s.host}:{s.port}: {type(error).__name__}: {error}",
+                code if isinstance(code, int) else 0,
+            ) from error
+        self.connections_opened += 1
+        return connection
+
+    @staticmethod
+    def _discard(connection: smtplib.SMTP | None) -> None:
+        if connection is not None:
+            connection.close()
+
+    def close(self) -> None:
+        """End the session politely (QUIT) and close the connection; `send` reopens one."""
+        with self._lock:
+            connection, self._connection = self._connection, None
+            if connection is None:
+                return
+            try:
+                connection.quit()
+            except (smtplib.SMTPException, OSError):
+                connection.close()
+
+    # -- sending --------------------------------------------------------------------------------
+
+    def send(self, message: OutboxMessage) -> None:
+        """Hand `message` to the server, or raise a `DeliveryFailed` naming message and
+        recipient: `RecipientRefused`, `MessageRefused`, `ServerUnavailable`,
+        `AuthenticationRefused`. A message id already accepted by this mailer is not sent again.
+        """
+        with self._lock:
+            if message.message_id in self._accepted:
+                return
+            to = message.to.value
+            smtputf8 = not (to.isascii() and self.sender.address.isascii())
+            data = outgoing_bytes(message, self.sender, html=self.html)
+            for attempt in (1, 2):
+                if self._connection is None:
+                    self._connection = self._open(message.message_id, to)
+                try:
+                    self._transaction(self._connection, message, data, smtputf8=smtputf8)
+                    break
+                except _Dropped as dropped:
+                    self._lost()
+                    if attempt == 2:
+                        raise ServerUnavailable(
+                            message.message_id, to, f"connection lost: {dropped}"
+                        ) from dropped
+            self._accepted[message.message_id] = None
+            if len(self._accepted) > self._remember:
+                self._accepted.popitem(last=False)
+
+    def _lost(self) -> None:
+        connection, self._connection = self._connection, None
+        self._discard(connection)
+
+    def _reset(self, connection: smtplib.SMTP) -> None:
+        try:
+            connection.rset()
+        except (smtplib.SMTPException, OSError):
+            self._lost()
+
+    def _transaction(
+        self, connection: smtplib.SMTP, message: OutboxMessage, data: bytes, *, smtputf8: bool
+    ) -> None:
+        mid, to = message.message_id, message.to.value
+        options: list[str] = []
+        if smtputf8:
+            if not connection.has_extn("smtputf8"):
+                raise RecipientRefused(mid, to, "non-ASCII address and the server has no SMTPUTF8")
+            options = ["SMTPUTF8", "BODY=8BITMIME"]
+        try:
+            code, reply = connection.mail(self.sender.address, options)
+            if code == _CLOSING:
+                raise _Dropped(f"{code} {reply.decode(errors='replace')}")
+            if code != 250:
+                self._reset(connection)
+                raise MessageRefused(mid, to, f"sender refused: {code} {_text(reply)}", code)
+            code, reply = connection.rcpt(to)
+            if code == _CLOSING:
+                raise _Dropped(f"{code} {_text(reply)}")
+            if code not in (250, 251):
+                self._reset(connection)
+                raise RecipientRefused(mid, to, f"recipient refused: {code} {_text(reply)}", code)
+        except (smtplib.SMTPServerDisconnected, OSError) as error:
+            raise _Dropped(f"{type(error).__name__}: {error}") from error
+        try:
+            code, reply = connection.data(data)
+        except smtplib.SMTPDataError as error:
+            self._reset(connection)
+            raise MessageRefused(
+                mid,
+                to,
+                f"data refused: {error.smtp_code} {_text(error.smtp_error)}",
+                error.smtp_code,
+            ) from error
+        except (smtplib.SMTPServerDisconnected, OSError) as error:
+            self._lost()
+            raise ServerUnavailable(
+                mid, to, f"connection lost during transfer: {type(error).__name__}: {error}"
+            ) from error
+        if code != 250:
+            if code == _CLOSING:
+                self._lost()
+                raise ServerUnavailable(mid, to, f"message refused: {code} {_text(reply)}", code)
+            self._reset(connection)
+            raise MessageRefused(mid, to, f"message refused: {code} {_text(reply)}", code)
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode("utf-8", errors="replace") if isinstance(reply, bytes) else reply

@@ -1,0 +1,85 @@
+"""`FileOutbox`: e-mails as `.eml` files, written once per message."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from tests.documents.support import UAI, school_world
+
+from educonnect_core import Channel, Email, LetterKind, OutboxMessage, compose
+from educonnect_mail import FileOutbox, Sender, ServerUnavailable
+
+SENDER = Sender("ne-pas-repondre@ac-exemple.fr")
+
+
+def message(message_id: str) -> OutboxMessage:
+    letter = compose(
+        LetterKind.C02,
+        recipient="Chloé NGUYỄN",
+        school_name="École",
+        children=("Sékou NGUYỄN",),
+        login="c.nguyen",
+        password="BUNZ57DM",  # noqa: S106 - the guide's sample.
+    )
+    return OutboxMessage(
+        message_id,
+        "6000001",
+        Email.parse("chloe@example.org"),
+        letter,
+        datetime(2025, 9, 1, tzinfo=UTC),
+    )
+
+
+class TestFileOutboxThroughTheRelay:
+    """An e-mail notification through the relay leaves one readable `.eml` per guardian."""
+
+    def test_one_file_per_message(self, tmp_path: Path) -> None:
+        outbox = FileOutbox(tmp_path / "mails", SENDER)
+        world = school_world(4, mailer=outbox)
+        world.admin.notify(UAI, [g.login for g in world.guardians], Channel.EMAIL)
+        mails = outbox.messages()
+        assert len(mails) == 4
+        assert sorted(str(m["To"].addresses[0].addr_spec) for m in mails) == sorted(
+            str(g.email) for g in world.guardians
+        )
+        assert all(
+            m["From"].addresses[0].display_name == "Administrateur des services en ligne"
+            for m in mails
+        )
+        assert not list((tmp_path / "mails").glob("*.part"))
+
+
+class TestFileOutboxIsIdempotent:
+    """The same message id is written once: a retry neither duplicates nor rewrites it."""
+
+    def test_written_once(self, tmp_path: Path) -> None:
+        outbox = FileOutbox(tmp_path, SENDER)
+        outbox.send(message("abc123"))
+        first = outbox.path_of("abc123").read_bytes()
+        outbox.path_of("abc123").write_bytes(first + b"marker")
+        outbox.send(message("abc123"))
+        assert outbox.paths() == [tmp_path / "abc123.eml"]
+        assert outbox.path_of("abc123").read_bytes() == first + b"marker"
+
+    def test_unsafe_ids_stay_in_the_folder(self, tmp_path: Path) -> None:
+        outbox = FileOutbox(tmp_path / "out", SENDER)
+        outbox.send(message("../../etc/passwd"))
+        (written,) = outbox.paths()
+        assert written.parent == tmp_path / "out"
+        assert len(written.stem) == 64
+        outbox.send(message("../../etc/passwd"))
+        assert len(outbox.paths()) == 1
+
+
+class TestFileOutboxFailures:
+    """A folder that cannot be written is a typed error naming the message."""
+
+    def test_unwritable_folder(self, tmp_path: Path) -> None:
+        blocker = tmp_path / "not-a-folder"
+        blocker.write_text("")
+        with pytest.raises(ServerUnavailable) as caught:
+            FileOutbox(blocker, SENDER).send(message("m1"))
+        assert caught.value.message_id == "m1"
+        assert caught.value.recipient == "chloe@example.org"
