@@ -69,4 +69,6 @@ class TestSchoolYear:
             assert AccountState.NOT_NOTIFIED not in states, "everyone was notified at the rentrée"
             stats = admin.statistics(uai)
             assert stats.summary.accounts == len({r.account_id for r in rows})
-        assert any(d.filename.endswith(".csv") for d in result.documents)
+        assert any(d.filename.endswith(".csv") for _, d in result.documents)
+        paths = [f"{folder}/{d.filename}" for folder, d in result.documents]
+        assert len(paths) == len(set(paths)), "no two documents share a path"

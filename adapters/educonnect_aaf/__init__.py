@@ -1,1 +1,37 @@
-"""Directory-feed adapter: AAF1D XML files and the ONDE CSV extraction into a DirectorySnapshot."""
+"""Directory-feed adapter: AAF1D XML files and the ONDE CSV extraction into a DirectorySnapshot.
+
+    >>> from educonnect_aaf import read_feed
+    >>> snapshot, rejections, warnings = read_feed("ENT1D_20250901/")  # doctest: +SKIP
+    >>> report = app.integrate(snapshot, rejections)  # doctest: +SKIP
+
+Readers stream XML with a hardened parser (defusedxml): XML bombs and external entities are
+refused with `HostileXml`; an unreadable file stops the whole run with a `FeedError` before
+anything is returned, so nothing is integrated half-read.
+"""
+
+from educonnect_aaf.aaf1d import read_aaf1d, read_run
+from educonnect_aaf.errors import FeedError, FeedNotFound, HostileXml, UnreadableFile
+from educonnect_aaf.feed import read_feed
+from educonnect_aaf.files import AafRun, find_run
+from educonnect_aaf.onde import SYNTHETIC_INE_PREFIX, is_synthetic_ine, read_onde
+from educonnect_aaf.reading import FeedReading, FeedWarning
+from educonnect_aaf.records import AafRecord, iter_records
+
+__all__ = [
+    "SYNTHETIC_INE_PREFIX",
+    "AafRecord",
+    "AafRun",
+    "FeedError",
+    "FeedNotFound",
+    "FeedReading",
+    "FeedWarning",
+    "HostileXml",
+    "UnreadableFile",
+    "find_run",
+    "is_synthetic_ine",
+    "iter_records",
+    "read_aaf1d",
+    "read_feed",
+    "read_onde",
+    "read_run",
+]

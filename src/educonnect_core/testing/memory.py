@@ -101,6 +101,8 @@ class InMemoryUnitOfWork:
 
     def _reset(self) -> None:
         self._added: dict[str, Account] = {}
+        #: login → id of the accounts in `_added`, so that adding n accounts stays O(n).
+        self._added_logins: dict[str, str] = {}
         self._updated: dict[str, Account] = {}
         self._dir: _DirectoryData | None = None
         self._dir_base_version = self._world.directory.version
@@ -224,7 +226,10 @@ class _Accounts:
         return {i: a for i, a in found.items() if a is not None}
 
     def by_login(self, login: str) -> Account | None:
-        for account in (*self._uow._added.values(), *self._uow._updated.values()):
+        added = self._uow._added.get(self._uow._added_logins.get(login, ""))
+        if added is not None and added.login.value == login:
+            return added
+        for account in self._uow._updated.values():
             if account.login.value == login:
                 return account
         account_id = self._uow._world.logins.get(login)
@@ -263,10 +268,12 @@ class _Accounts:
         if self.by_login(account.login.value) is not None or self.get(account.account_id):
             raise ConcurrentChange(account.account_id, 0, None)
         self._uow._added[account.account_id] = account
+        self._uow._added_logins[account.login.value] = account.account_id
 
     def update(self, account: Account) -> None:
         if account.account_id in self._uow._added:
             self._uow._added[account.account_id] = account
+            self._uow._added_logins[account.login.value] = account.account_id
         else:
             self._uow._updated[account.account_id] = account
 

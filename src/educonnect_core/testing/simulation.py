@@ -227,7 +227,9 @@ class SimulationResult:
     """What happened: the timeline, the documents printed or exported, and statistics."""
 
     timeline: list[tuple[datetime, str]] = attrs.Factory(list)
-    documents: list[Document] = attrs.Factory(list)
+    #: (folder, document): the folder is the school's UAI, then the class for class lists, so
+    #: that documents made in the same second (same file name) do not overwrite each other.
+    documents: list[tuple[str, Document]] = attrs.Factory(list)
     statistics: list[SchoolStatistics] = attrs.Factory(list)
     integrations: list[IntegrationReport] = attrs.Factory(list)
 
@@ -364,14 +366,14 @@ class SchoolYear:
                 self.say(f"{director.name} ({school}) : {' '.join(mail.messages)}")
                 paper = admin.notify(uai, Selection(has_email=False), Channel.PAPER)
                 if paper.document is not None:
-                    self.result.documents.append(paper.document)
+                    self.result.documents.append((uai.value, paper.document))
                 self.say(f"{director.name} ({school}) : {' '.join(paper.messages)}")
                 for school_class in sorted(
                     {r.class_id for r in admin.rows(uai, Selection(page_size=0)).rows}
                 ):
                     listing = admin.export_pdf(uai, Selection(class_ids={school_class}))
-                    self.result.documents.append(listing)
-                self.result.documents.append(admin.export_csv(uai))
+                    self.result.documents.append((f"{uai}/{school_class}", listing))
+                self.result.documents.append((uai.value, admin.export_csv(uai)))
                 self.say(
                     f"{director.name} ({school}) : listes de classe imprimées pour les "
                     "enseignants, export CSV."
@@ -534,7 +536,7 @@ class SchoolYear:
                 admin.reset_passwords(uai, [login])
                 report = admin.notify(uai, [login], Channel.PAPER)
                 if report.document is not None:
-                    self.result.documents.append(report.document)
+                    self.result.documents.append((uai.value, report.document))
                 self.say(
                     f"{login} a perdu son mot de passe : réinitialisé et re-notifié par "
                     "feuille individuelle."
@@ -563,7 +565,7 @@ class SchoolYear:
                     if without:
                         paper = admin.notify(uai, without, Channel.PAPER)
                         if paper.document is not None:
-                            self.result.documents.append(paper.document)
+                            self.result.documents.append((uai.value, paper.document))
                 for r in due:
                     if r.suggested is Action.RESEND_ACTIVATION_EMAIL:
                         admin.resend_activation_email(uai, r.login)
