@@ -21,8 +21,8 @@ demo: $(STAMP)
 	$(BIN)/educonnect demo --out demo-output
 
 lint: $(STAMP)
-	$(BIN)/ruff check src adapters tests bench
-	$(BIN)/ruff format --check src adapters tests bench
+	$(BIN)/ruff check src adapters tests bench docs/generate.py
+	$(BIN)/ruff format --check src adapters tests bench docs/generate.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -1,0 +1,140 @@
+"""The accounts of a unit of work: reads answer from the identity map first, then the database."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy import Connection, Select, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from educonnect_core.domain.account import Account
+from educonnect_core.domain.values import Mobile
+from educonnect_core.errors import ConcurrentChange
+from educonnect_sql.codec import account_from_row, account_row, mobile_line
+from educonnect_sql.schema import ACCOUNTS
+
+if TYPE_CHECKING:
+    from educonnect_sql.storage import SqlUnitOfWork
+
+__all__ = ["SqlAccounts", "chunks", "insert_accounts"]
+
+T = TypeVar("T")
+
+
+def chunks(items: Collection[T], size: int) -> Iterator[list[T]]:
+    """`items` in lists of at most `size`."""
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def insert_accounts(connection: Connection, adds: Mapping[str, Account], chunk: int) -> None:
+    """Insert new accounts at version + 1; `ConcurrentChange` if an id or a login is taken."""
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(ACCOUNTS).on_conflict_do_nothing().returning(ACCOUNTS.c.account_id)
+    rows = [account_row(account, account.version + 1) for account in adds.values()]
+    inserted: set[str] = set()
+    for batch in chunks(rows, chunk * 20):
+        inserted.update(connection.execute(statement, batch).scalars())
+    if len(inserted) != len(rows):
+        missing = sorted(set(adds) - inserted)[0]
+        found = connection.execute(
+            select(ACCOUNTS.c.version).where(ACCOUNTS.c.account_id == missing)
+        ).scalar()
+        raise ConcurrentChange(missing, 0, found)
+
+
+class SqlAccounts:
+    """`educonnect_core.ports.Accounts` on the unit of work's transaction."""
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+
+    def _rows(self, query: Select[Any]) -> list[Account]:
+        uow = self._uow
+        uow.flush()
+        with uow.guard():
+            rows = uow.connection.execute(query).mappings().all()
+        found = []
+        for row in rows:
+            staged = uow.staged.get(row["account_id"])
+            found.append(staged if staged is not None else account_from_row(row))
+        return found
+
+    def get(self, account_id: str) -> Account | None:
+        """The account, as this unit of work sees it."""
+        staged = self._uow.staged.get(account_id)
+        if staged is not None:
+            return staged
+        found = self._rows(select(ACCOUNTS).where(ACCOUNTS.c.account_id == account_id))
+        return found[0] if found else None
+
+    def get_many(self, account_ids: Collection[str]) -> Mapping[str, Account]:
+        """The accounts among `account_ids` that exist, by id."""
+        uow = self._uow
+        out = {i: uow.staged[i] for i in account_ids if i in uow.staged}
+        rest = sorted({i for i in account_ids if i not in out})
+        for batch in chunks(rest, uow.storage.chunk):
+            for account in self._rows(select(ACCOUNTS).where(ACCOUNTS.c.account_id.in_(batch))):
+                out[account.account_id] = account
+        return out
+
+    def by_login(self, login: str) -> Account | None:
+        """The account with this login, if any."""
+        for account in self._uow.staged.values():
+            if account.login.value == login:
+                return account
+        found = self._rows(select(ACCOUNTS).where(ACCOUNTS.c.login == login))
+        return found[0] if found else None
+
+    def by_activation_digest(self, digest: str) -> Account | None:
+        """The account whose pending link has this digest, if any."""
+        found = self._rows(
+            select(ACCOUNTS)
+            .where(ACCOUNTS.c.activation_digest == digest)
+            .order_by(ACCOUNTS.c.account_id)
+        )
+        return found[0] if found else None
+
+    def by_mobile(self, mobile: Mobile) -> Sequence[Account]:
+        """The accounts whose mobile reaches the same line."""
+        return self._rows(
+            select(ACCOUNTS)
+            .where(ACCOUNTS.c.mobile_line == mobile_line(mobile))
+            .order_by(ACCOUNTS.c.account_id)
+        )
+
+    def logins_taken(self, bases: Collection[str]) -> set[str]:
+        """Every login equal to one of `bases` or to one followed by digits."""
+        uow = self._uow
+        wanted = set(bases)
+        taken = {
+            a.login.value
+            for a in uow.pending_adds.values()
+            if a.login.value.rstrip("0123456789") in wanted
+        }
+        with uow.guard():
+            for batch in chunks(sorted(wanted), uow.storage.chunk):
+                taken.update(
+                    uow.connection.execute(
+                        select(ACCOUNTS.c.login).where(ACCOUNTS.c.login_base.in_(batch))
+                    ).scalars()
+                )
+        return taken
+
+    def add(self, account: Account) -> None:
+        """Stage a new account. An id or login taken in this unit of work raises
+        `ConcurrentChange` now; one taken in the database raises it when the account is
+        inserted (before the next read of accounts, or on commit).
+        """
+        self._uow.stage_add(account)
+
+    def update(self, account: Account) -> None:
+        """Stage a changed account; its version is checked when it is written."""
+        self._uow.stage_update(account)

@@ -1,0 +1,206 @@
+"""The directory of a unit of work: set-based writes that skip unchanged rows, and its reads.
+
+The read models of the director's list and statistics live in `readmodels`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, Table, and_, bindparam, delete, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from educonnect_core.domain.directory import GuardianLink, School, SchoolClass, Student
+from educonnect_core.domain.selection import Page, Selection
+from educonnect_core.domain.statistics import SchoolStatistics
+from educonnect_core.domain.values import Uai
+from educonnect_sql.accounts import chunks
+from educonnect_sql.codec import class_row, student_from_row, student_row
+from educonnect_sql.readmodels import responsable_rows, school_statistics
+from educonnect_sql.schema import CLASSES, LINKS, SCHOOLS, STUDENTS
+
+if TYPE_CHECKING:
+    from educonnect_sql.storage import SqlUnitOfWork
+
+__all__ = ["SqlDirectory", "upsert"]
+
+
+def upsert(connection: Connection, table: Table, key: str, rows: list[dict[str, Any]]) -> None:
+    """Insert `rows`, or update the stored row with the same `key` where a column differs
+    (unchanged rows are not rewritten).
+    """
+    if not rows:
+        return
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table)
+    columns = [c for c in table.c if c.name != key]
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c[key]],
+        set_={c.name: statement.excluded[c.name] for c in columns},
+        where=or_(*(c.is_distinct_from(statement.excluded[c.name]) for c in columns)),
+    )
+    connection.execute(statement, rows)
+
+
+class SqlDirectory:
+    """`educonnect_core.ports.Directory` on the unit of work's transaction."""
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+
+    def _all(self, query: Any) -> list[Any]:
+        with self._uow.guard():
+            return list(self._uow.connection.execute(query).mappings().all())
+
+    # -- reads --------------------------------------------------------------------------------
+
+    def schools(self, uais: Collection[Uai] | None = None) -> Sequence[School]:
+        """The schools among `uais` (all when None), by UAI."""
+        query = select(SCHOOLS)
+        if uais is not None:
+            query = query.where(SCHOOLS.c.uai.in_(sorted(u.value for u in uais)))
+        found = [School(Uai(r["uai"]), r["name"]) for r in self._all(query)]
+        return sorted(found, key=lambda s: s.uai)
+
+    def classes(self, uai: Uai) -> Sequence[SchoolClass]:
+        """The classes of a school, by name."""
+        rows = self._all(select(CLASSES).where(CLASSES.c.uai == uai.value))
+        found = [SchoolClass(r["class_id"], Uai(r["uai"]), r["name"]) for r in rows]
+        return sorted(found, key=lambda c: (c.name, c.class_id))
+
+    def students(self, student_ids: Collection[str]) -> Mapping[str, Student]:
+        """The pupils among `student_ids` that exist, by id."""
+        found: dict[str, Student] = {}
+        for batch in chunks(sorted(set(student_ids)), self._uow.storage.chunk):
+            for row in self._all(select(STUDENTS).where(STUDENTS.c.student_id.in_(batch))):
+                found[row["student_id"]] = student_from_row(row)
+        return {i: found[i] for i in student_ids if i in found}
+
+    def students_in(self, uais: Collection[Uai]) -> Sequence[Student]:
+        """Every pupil of these schools (school by school, by id)."""
+        out: list[Student] = []
+        for uai in uais:
+            rows = self._all(select(STUDENTS).where(STUDENTS.c.uai == uai.value))
+            out.extend(sorted((student_from_row(r) for r in rows), key=lambda s: s.student_id))
+        return out
+
+    def _links(self, column: str, ids: Collection[str]) -> dict[str, list[str]]:
+        other = "responsable_id" if column == "student_id" else "student_id"
+        found: dict[str, list[str]] = defaultdict(list)
+        for batch in chunks(sorted(set(ids)), self._uow.storage.chunk):
+            query = select(LINKS).where(LINKS.c[column].in_(batch))
+            for row in self._all(query):
+                found[row[column]].append(row[other])
+        return found
+
+    def links_of_students(self, student_ids: Collection[str]) -> Sequence[GuardianLink]:
+        """The guardian links of these pupils."""
+        found = self._links("student_id", student_ids)
+        return [GuardianLink(rid, sid) for sid in student_ids for rid in sorted(found.get(sid, ()))]
+
+    def children(self, account_ids: Collection[str]) -> Mapping[str, Sequence[Student]]:
+        """The pupils of each account that has some, by account id."""
+        found = self._links("responsable_id", account_ids)
+        students = self.students({sid for sids in found.values() for sid in sids})
+        out: dict[str, Sequence[Student]] = {}
+        for account_id in account_ids:
+            sids = found.get(account_id)
+            if sids:
+                out[account_id] = [students[i] for i in sorted(sids) if i in students]
+        return out
+
+    def guardian_ids(self, uai: Uai) -> set[str]:
+        """The accounts with a child in school `uai`."""
+        query = (
+            select(LINKS.c.responsable_id)
+            .join(STUDENTS, STUDENTS.c.student_id == LINKS.c.student_id)
+            .where(STUDENTS.c.uai == uai.value)
+        )
+        with self._uow.guard():
+            return set(self._uow.connection.execute(query).scalars())
+
+    # -- writes -------------------------------------------------------------------------------
+
+    def put_schools(self, schools: Iterable[School]) -> None:
+        """Insert or replace schools (unchanged ones are not rewritten)."""
+        rows = {s.uai.value: {"uai": s.uai.value, "name": s.name} for s in schools}
+        if rows:
+            with self._uow.guard():
+                upsert(self._uow.directory_writer(), SCHOOLS, "uai", list(rows.values()))
+
+    def put_classes(self, classes: Iterable[SchoolClass]) -> None:
+        """Insert or replace classes (unchanged ones are not rewritten)."""
+        rows = {c.class_id: class_row(c) for c in classes}
+        if rows:
+            with self._uow.guard():
+                upsert(self._uow.directory_writer(), CLASSES, "class_id", list(rows.values()))
+
+    def put_students(self, students: Iterable[Student]) -> None:
+        """Insert or replace pupils (unchanged ones are not rewritten)."""
+        rows = {s.student_id: student_row(s) for s in students}
+        if rows:
+            with self._uow.guard():
+                connection = self._uow.directory_writer()
+                for batch in chunks(list(rows.values()), self._uow.storage.chunk * 20):
+                    upsert(connection, STUDENTS, "student_id", batch)
+
+    def remove_students(self, student_ids: Collection[str]) -> None:
+        """Remove pupils and their links (accounts are kept)."""
+        if not student_ids:
+            return
+        with self._uow.guard():
+            connection = self._uow.directory_writer()
+            for batch in chunks(sorted(set(student_ids)), self._uow.storage.chunk):
+                connection.execute(delete(LINKS).where(LINKS.c.student_id.in_(batch)))
+                connection.execute(delete(STUDENTS).where(STUDENTS.c.student_id.in_(batch)))
+
+    def add_links(self, links: Iterable[GuardianLink]) -> None:
+        """Add links; one already stored is left as it is."""
+        rows = list(
+            {
+                (link.student_id, link.responsable_id): {
+                    "student_id": link.student_id,
+                    "responsable_id": link.responsable_id,
+                }
+                for link in links
+            }.values()
+        )
+        if not rows:
+            return
+        with self._uow.guard():
+            connection = self._uow.directory_writer()
+            dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+            statement = dialect.insert(LINKS).on_conflict_do_nothing()
+            for batch in chunks(rows, self._uow.storage.chunk * 20):
+                connection.execute(statement, batch)
+
+    def remove_links(self, links: Iterable[GuardianLink]) -> None:
+        """Remove links."""
+        rows = [{"b_sid": link.student_id, "b_rid": link.responsable_id} for link in links]
+        if not rows:
+            return
+        statement = delete(LINKS).where(
+            and_(
+                LINKS.c.student_id == bindparam("b_sid"),
+                LINKS.c.responsable_id == bindparam("b_rid"),
+            )
+        )
+        with self._uow.guard():
+            self._uow.directory_writer().execute(statement, rows)
+
+    # -- read models --------------------------------------------------------------------------
+
+    def responsable_rows(self, uai: Uai, selection: Selection) -> Page:
+        """The director's list, filtered, sorted and paged by the database."""
+        self._uow.flush()
+        with self._uow.guard():
+            return responsable_rows(self._uow.connection, uai, selection)
+
+    def statistics(self, uai: Uai, at: datetime) -> SchoolStatistics:
+        """The statistics of a school, counted by the database."""
+        self._uow.flush()
+        with self._uow.guard():
+            return school_statistics(self._uow.connection, uai, at)

@@ -1,0 +1,193 @@
+"""The transactional outbox and the audit trail of a unit of work.
+
+Their writes wait in the unit of work and go to the database with its commit, in the same
+transaction as the account changes that caused them; their reads see committed rows only.
+A sent message keeps its row (id, recipient, dates) but loses its letter, which holds a secret.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection, bindparam, or_, select, update
+
+from educonnect_core.domain.records import AuditEntry, OutboxMessage
+from educonnect_core.domain.values import Email
+from educonnect_sql.codec import letter_from_json, letter_json
+from educonnect_sql.schema import AUDIT, OUTBOX
+
+if TYPE_CHECKING:
+    from educonnect_sql.storage import SqlUnitOfWork
+
+__all__ = ["PENDING", "SENT", "SqlAudit", "SqlOutbox", "write_audit", "write_outbox"]
+
+PENDING = "pending"
+SENT = "sent"
+
+
+def write_outbox(
+    connection: Connection,
+    messages: Sequence[OutboxMessage],
+    sent: dict[str, datetime],
+    failed: dict[str, tuple[datetime, str, datetime]],
+) -> None:
+    """Store new messages, then failed attempts, then deliveries (the in-memory order)."""
+    if messages:
+        connection.execute(
+            OUTBOX.insert(),
+            [
+                {
+                    "message_id": m.message_id,
+                    "account_id": m.account_id,
+                    "recipient": m.to.value,
+                    "letter": letter_json(m.letter),
+                    "created_at": m.created_at,
+                    "status": PENDING,
+                    "attempts": 0,
+                    "due_at": None,
+                    "last_error": "",
+                    "sent_at": None,
+                }
+                for m in messages
+            ],
+        )
+    if failed:
+        connection.execute(
+            update(OUTBOX)
+            .where(OUTBOX.c.message_id == bindparam("b_id"), OUTBOX.c.status == PENDING)
+            .values(
+                attempts=OUTBOX.c.attempts + 1,
+                due_at=bindparam("b_retry", type_=OUTBOX.c.due_at.type),
+                last_error=bindparam("b_error"),
+            ),
+            [
+                {"b_id": i, "b_retry": retry_at, "b_error": error}
+                for i, (_at, error, retry_at) in failed.items()
+            ],
+        )
+    if sent:
+        connection.execute(
+            update(OUTBOX)
+            .where(OUTBOX.c.message_id == bindparam("b_id"))
+            .values(
+                status=SENT,
+                letter=None,
+                sent_at=bindparam("b_at", type_=OUTBOX.c.sent_at.type),
+            ),
+            [{"b_id": i, "b_at": at} for i, at in sent.items()],
+        )
+
+
+def write_audit(connection: Connection, entries: Sequence[AuditEntry]) -> None:
+    """Append audit entries, in order."""
+    if entries:
+        connection.execute(
+            AUDIT.insert(),
+            [
+                {
+                    "at": e.at,
+                    "actor": e.actor,
+                    "action": e.action,
+                    "outcome": e.outcome,
+                    "account_id": e.account_id,
+                    "uai": e.uai,
+                    "detail": e.detail,
+                }
+                for e in entries
+            ],
+        )
+
+
+class SqlOutbox:
+    """`educonnect_core.ports.Outbox` on the unit of work's transaction."""
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+
+    def add(self, message: OutboxMessage) -> None:
+        """Store `message` with the unit of work's commit."""
+        self._uow.messages.append(message)
+
+    def pending(self, now: datetime, limit: int = 100) -> Sequence[OutboxMessage]:
+        """Committed, unsent messages due at `now`, oldest first."""
+        query = (
+            select(OUTBOX)
+            .where(
+                OUTBOX.c.status == PENDING,
+                or_(OUTBOX.c.due_at.is_(None), OUTBOX.c.due_at <= now),
+            )
+            .order_by(OUTBOX.c.created_at, OUTBOX.c.message_id)
+            .limit(limit)
+        )
+        with self._uow.guard():
+            rows = self._uow.connection.execute(query).mappings().all()
+        return [
+            OutboxMessage(
+                message_id=r["message_id"],
+                account_id=r["account_id"],
+                to=Email(r["recipient"]),
+                letter=letter_from_json(r["letter"]),
+                created_at=r["created_at"],
+            )
+            for r in rows
+        ]
+
+    def mark_sent(self, message_id: str, at: datetime) -> None:
+        """Record delivery with the commit: never pending again, letter forgotten."""
+        self._uow.sent[message_id] = at
+
+    def mark_failed(self, message_id: str, at: datetime, error: str, retry_at: datetime) -> None:
+        """Record a failed attempt with the commit; retry no earlier than `retry_at`."""
+        self._uow.failed[message_id] = (at, error, retry_at)
+
+    def attempts(self, message_id: str) -> int:
+        """Failed attempts so far of a pending message (0 once sent, as in memory)."""
+        query = select(OUTBOX.c.attempts).where(
+            OUTBOX.c.message_id == message_id, OUTBOX.c.status == PENDING
+        )
+        with self._uow.guard():
+            found = self._uow.connection.execute(query).scalar()
+        return 0 if found is None else int(found)
+
+    def sent_ids(self) -> Collection[str]:
+        """The ids of every message delivered so far."""
+        query = select(OUTBOX.c.message_id).where(OUTBOX.c.status == SENT)
+        with self._uow.guard():
+            return set(self._uow.connection.execute(query).scalars())
+
+
+class SqlAudit:
+    """`educonnect_core.ports.AuditTrail` on the unit of work's transaction."""
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+
+    def record(self, entry: AuditEntry) -> None:
+        """Append `entry` with the unit of work's commit."""
+        self._uow.entries.append(entry)
+
+    def entries(
+        self, *, account_id: str | None = None, since: datetime | None = None
+    ) -> Sequence[AuditEntry]:
+        """Committed entries, oldest first, optionally for one account or from an instant."""
+        query = select(AUDIT).order_by(AUDIT.c.seq)
+        if account_id is not None:
+            query = query.where(AUDIT.c.account_id == account_id)
+        if since is not None:
+            query = query.where(AUDIT.c.at >= since)
+        with self._uow.guard():
+            rows = self._uow.connection.execute(query).mappings().all()
+        return [
+            AuditEntry(
+                at=r["at"],
+                actor=r["actor"],
+                action=r["action"],
+                outcome=r["outcome"],
+                account_id=r["account_id"],
+                uai=r["uai"],
+                detail=r["detail"],
+            )
+            for r in rows
+        ]
