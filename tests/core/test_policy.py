@@ -27,7 +27,11 @@ from educonnect_core import (
     Selection,
     Session,
 )
-from educonnect_core.domain.policy import HARDENED_ALPHABET, PROVISIONAL_ALPHABET
+from educonnect_core.domain.policy import (
+    HARDENED_ALPHABET,
+    PROVISIONAL_ALPHABET,
+    next_free_login,
+)
 from educonnect_core.testing import in_memory_world
 
 #: A 64-character passphrase with spaces, accents and punctuation (no composition rule).
@@ -193,3 +197,25 @@ class TestLoginScheme:
         scene.admin.notify(UAI, ["e.ndiaye-lo"], Channel.EMAIL)
         scene.activate("e.ndiaye-lo")
         assert scene.stored("e.ndiaye-lo").state is AccountState.ACTIVATED
+
+
+class TestHomonymNumbering:
+    """With hints, a batch of homonyms gets the same logins as without, in linear time."""
+
+    @given(
+        taken=st.sets(st.integers(2, 40)),
+        base_taken=st.booleans(),
+        count=st.integers(1, 30),
+    )
+    def test_hints_give_the_smallest_free_number(
+        self, taken: set[int], base_taken: bool, count: int
+    ) -> None:
+        start = {f"j.martin{n}" for n in taken} | ({"j.martin"} if base_taken else set())
+        plain, hinted = set(start), set(start)
+        hints: dict[str, int] = {}
+        for _ in range(count):
+            expected = next_free_login("j.martin", plain)
+            plain.add(expected)
+            got = next_free_login("j.martin", hinted, hints)
+            hinted.add(got)
+            assert got == expected

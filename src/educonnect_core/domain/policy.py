@@ -100,13 +100,20 @@ class LoginScheme(enum.Enum):
         return f"{head}.{last}"[:56].rstrip("-.")
 
 
-def next_free_login(base: str, taken: set[str]) -> str:
-    """`base` if free, else `base` followed by the smallest free number from 2."""
+def next_free_login(base: str, taken: set[str], hints: dict[str, int] | None = None) -> str:
+    """`base` if free, else `base` followed by the smallest free number from 2.
+
+    `hints` remembers, per base, the number to try first; pass the same dict for a batch in which
+    `taken` only grows, so that thousands of homonyms (« j.martin ») cost linear, not quadratic,
+    time. Every smaller number was taken when it was passed, so the result stays the smallest.
+    """
     if base not in taken:
         return base
-    number = 2
+    number = 2 if hints is None else hints.get(base, 2)
     while f"{base}{number}" in taken:
         number += 1
+    if hints is not None:
+        hints[base] = number + 1
     return f"{base}{number}"
 
 

@@ -211,8 +211,9 @@ def _apply_accounts(
     new_ones = sorted(rid for rid in by_id if rid not in existing and rid in with_child)
     bases = {rid: scheme.base(by_id[rid].first_name, by_id[rid].surname) for rid in new_ones}
     taken = accounts.logins_taken(set(bases.values()))
+    hints: dict[str, int] = {}
     for rid in new_ones:
-        login = next_free_login(bases[rid], taken)
+        login = next_free_login(bases[rid], taken, hints)
         taken.add(login)
         accounts.add(Account.pre_create(by_id[rid], Login(login), runtime.new_provisional(), now))
     updated = unchanged = without = 0
