@@ -10,12 +10,28 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Final
 
 import attrs
 
-__all__ = ["ScryptHasher", "SystemClock", "SystemSecrets"]
+__all__ = ["ScryptHasher", "SystemClock", "SystemSecrets", "uniform_string"]
+
+
+def uniform_string(random_bytes: Callable[[int], bytes], alphabet: str, length: int) -> str:
+    """`length` symbols of `alphabet` from a source of random bytes, uniformly: a byte is kept
+    only below the largest multiple of the alphabet's size (rejection sampling), so no symbol is
+    likelier than another. One call to the source covers a whole password in the usual case.
+    """
+    size = len(alphabet)
+    if not 1 <= size <= 256:
+        raise ValueError("an alphabet has 1 to 256 symbols")
+    limit = 256 - 256 % size
+    out: list[str] = []
+    while len(out) < length:
+        out.extend(alphabet[b % size] for b in random_bytes(2 * (length - len(out))) if b < limit)
+    return "".join(out[:length])
 
 
 class SystemClock:
@@ -36,8 +52,10 @@ class SystemSecrets:
         return "<SystemSecrets>"
 
     def provisional_password(self, alphabet: str, length: int) -> str:
-        """`length` symbols drawn uniformly from `alphabet`."""
-        return "".join(secrets.choice(alphabet) for _ in range(length))
+        """`length` symbols drawn uniformly from `alphabet` (bytes of the CSPRNG, the few that
+        would bias the draw rejected).
+        """
+        return uniform_string(secrets.token_bytes, alphabet, length)
 
     def token(self, nbytes: int) -> str:
         """A URL-safe token of `nbytes` random bytes."""

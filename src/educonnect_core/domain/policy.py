@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import calendar
 import enum
+import functools
 import re
 from datetime import date, datetime, timedelta
 from typing import Final
@@ -75,6 +76,17 @@ class Throttle:
         return min(wait, self.max_wait)
 
 
+_NOT_LOGIN = re.compile(r"[^a-z0-9\-]")
+_DASHES = re.compile(r"-{2,}")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _login_part(text: str) -> str:
+    """A name as it appears in a login: folded, lower case, spaces as dashes, nothing else."""
+    kept = _NOT_LOGIN.sub("", ascii_fold(text).lower().replace(" ", "-"))
+    return _DASHES.sub("-", kept).strip("-")
+
+
 class LoginScheme(enum.Enum):
     """How a login is built from a guardian's names (homonyms get 2, 3, … appended)."""
 
@@ -87,14 +99,8 @@ class LoginScheme(enum.Enum):
         """The login before any homonym number, ASCII-folded, lower case, without spaces or
         apostrophes (« Éloïse N'Diaye-Lô » → ``e.ndiaye-lo``).
         """
-
-        def clean(text: str) -> str:
-            folded = ascii_fold(text).lower()
-            kept = re.sub(r"[^a-z0-9\-]", "", folded.replace(" ", "-"))
-            return re.sub(r"-{2,}", "-", kept).strip("-")
-
-        first = clean(first_name) or "x"
-        last = clean(surname) or "x"
+        first = _login_part(first_name) or "x"
+        last = _login_part(surname) or "x"
         head = first[0] if self is LoginScheme.INITIAL_SURNAME else first
         # Cut to leave room for a homonym number; a login never ends with « - » or « . ».
         return f"{head}.{last}"[:56].rstrip("-.")

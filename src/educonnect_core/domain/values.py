@@ -6,6 +6,7 @@ report exactly what is wrong (`InvalidField`).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import Final
@@ -37,12 +38,14 @@ _FOLD_EXTRA: Final = str.maketrans(
 )
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def ascii_fold(text: str) -> str:
     """Return `text` without accents or ligatures (« Nguyễn Œdipe » → « Nguyen OEdipe »)."""
     decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD_EXTRA))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def search_key(text: str) -> str:
     """Fold `text` for case- and accent-insensitive search (SPEC §5.1)."""
     return " ".join(ascii_fold(text).casefold().split())

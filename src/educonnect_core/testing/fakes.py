@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import attrs
 
+from educonnect_core.defaults import uniform_string
 from educonnect_core.domain.letters import LetterContent
 from educonnect_core.domain.records import AccountList, Document, OutboxMessage
 from educonnect_core.errors import DeliveryFailed
@@ -59,7 +60,7 @@ class SeededSecrets:
 
     def provisional_password(self, alphabet: str, length: int) -> str:
         """A reproducible password; remembered in `issued` so tests can look for leaks."""
-        secret = "".join(self._random.choice(alphabet) for _ in range(length))
+        secret = uniform_string(self._random.randbytes, alphabet, length)
         self.issued.append(secret)
         return secret
 
