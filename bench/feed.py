@@ -8,6 +8,11 @@ that its peak RSS is its own:
   ``sqlite3`` ``executemany`` of the same rows (pupils, guardians, links) into a file database;
 - ``parse``: `educonnect_aaf.read_aaf1d` (hardened, validated) only;
 - ``memory``: parse + `EduConnect.integrate` on the in-memory world;
+- ``stream``: `stage_run` (the whole run staged in a temporary SQLite file) and every group's
+  snapshot built, nothing integrated: the feed adapter's own time and memory on the streaming
+  path (its peak RSS must not grow with the number of schools);
+- ``grouped``: `integrate_feed(app, folder)` on the in-memory world (groups of 100 schools;
+  the in-memory storage itself grows with the run, the feed side does not);
 - ``sqlite``: parse + integrate on `educonnect_sql.SqlStorage` (SQLite file), when available
   (``EDUCONNECT_BENCH_SQL=0`` skips it).
 
@@ -31,6 +36,7 @@ from pathlib import Path
 SCALE = float(os.environ.get("EDUCONNECT_BENCH_SCALE", "1"))
 PREFIX = "ENT1D_Complet_20250901"
 PER_FILE = 100_000
+BATCH_SCHOOLS = 100
 HEADER = (
     '<?xml version="1.0" encoding="UTF-8"?>\n'
     '<!DOCTYPE ficAlimMENESR SYSTEM "ficAlimMENESR.dtd">\n<ficAlimMENESR>\n'
@@ -243,6 +249,46 @@ def _library(folder: Path, storage: str) -> dict[str, float]:
     return figures | {"total_s": done - start, "rss_mb": peak_rss_mb()}
 
 
+def _stream(folder: Path) -> dict[str, float]:
+    """Stage the run and build every group's snapshot, integrating nothing."""
+    from educonnect_aaf import find_run  # noqa: PLC0415
+    from educonnect_aaf.staging import stage_run  # noqa: PLC0415
+
+    start = time.perf_counter()
+    students = groups = 0
+    with stage_run(find_run(folder), batch_schools=BATCH_SCHOOLS) as staged:
+        staged_at = time.perf_counter()
+        for group in staged.groups():
+            students += len(group.snapshot.students)
+            groups += 1
+    done = time.perf_counter()
+    return {
+        "stage_s": staged_at - start,
+        "groups_s": done - staged_at,
+        "total_s": done - start,
+        "records": float(students),
+        "groups": float(groups),
+        "rss_mb": peak_rss_mb(),
+    }
+
+
+def _grouped(folder: Path) -> dict[str, float]:
+    """`integrate_feed` on the in-memory world."""
+    from educonnect_aaf.integration import integrate_feed  # noqa: PLC0415
+    from educonnect_core.testing import in_memory_world  # noqa: PLC0415
+
+    world = in_memory_world()
+    start = time.perf_counter()
+    result = integrate_feed(world.app, folder, batch_schools=BATCH_SCHOOLS)
+    done = time.perf_counter()
+    return {
+        "total_s": done - start,
+        "groups": float(result.groups),
+        "accounts_created": float(result.report.accounts_created),
+        "rss_mb": peak_rss_mb(),
+    }
+
+
 def _phase(name: str, folder: Path) -> dict[str, float]:
     """Run one phase in a child process; its figures come back as JSON on stdout."""
     done = subprocess.run(  # noqa: S603 (our own interpreter and script)
@@ -278,7 +324,8 @@ def main() -> dict[str, float]:
         results["generate_s"] = time.perf_counter() - start
         results["feed_mb"] = sum(p.stat().st_size for p in folder.iterdir()) / 1e6
         with_sql = _sql_available() and os.environ.get("EDUCONNECT_BENCH_SQL", "1") != "0"
-        phases = ["baseline", "parse", "memory"] + (["sqlite"] if with_sql else [])
+        phases = ["baseline", "parse", "memory", "stream", "grouped"]
+        phases += ["sqlite"] if with_sql else []
         for phase in phases:
             try:
                 figures = _phase(phase, folder)
@@ -288,7 +335,7 @@ def main() -> dict[str, float]:
             results |= {f"{phase}_{key}": value for key, value in figures.items()}
     base = results["baseline_total_s"]
     results["parse_vs_raw_iterparse"] = results["parse_parse_s"] / results["baseline_parse_s"]
-    for phase in ("memory", "sqlite"):
+    for phase in ("memory", "grouped", "sqlite"):
         if f"{phase}_total_s" in results:
             results[f"{phase}_vs_baseline"] = results[f"{phase}_total_s"] / base
     for key, value in results.items():
@@ -299,8 +346,9 @@ def main() -> dict[str, float]:
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "--phase":
         phase, where = sys.argv[2], Path(sys.argv[3])
-        if phase == "baseline":
-            print(json.dumps(_baseline(where)))
+        if phase in {"baseline", "stream", "grouped"}:
+            runner = {"baseline": _baseline, "stream": _stream, "grouped": _grouped}[phase]
+            print(json.dumps(runner(where)))
         else:
             print(json.dumps(_library(where, {"parse": "none"}.get(phase, phase))))
         raise SystemExit(0)

@@ -204,7 +204,11 @@ class _Builder:
             field = _PUPIL_FIELDS.get(error.field, error.field)
             self.reject(source, f"élève {rid}", field, error.reason, protects=rid)
         else:
-            self.pupils[rid].append(pupil)
+            self.keep_pupil(rid, pupil)
+
+    def keep_pupil(self, rid: str, pupil: _Pupil) -> None:
+        """Keep a pupil record that reads well (a staging builder stores it elsewhere)."""
+        self.pupils[rid].append(pupil)
 
     def _class(self, record: AafRecord) -> tuple[Uai | None, SchoolClass | None]:
         found: list[SchoolClass] = []
@@ -270,20 +274,15 @@ class _Builder:
             return
         rid = record.record_id
         label = f"responsable {rid}"
-        try:
-            responsable = Responsable.create(
-                rid, surname=_surname(record), first_name=record.first("ENTPersonPrenom")
-            )
-        except InvalidField as error:
-            self.rejected_guardians.add(rid)
-            self.reject(source, label, _GUARDIAN_FIELDS.get(error.field, error.field), error.reason)
-            return
+        # The optional fields first, so that the guardian is built once; their warnings only
+        # count when the record itself is kept.
+        dropped: list[tuple[str, str]] = []
         email: Email | None = None
         if raw := record.first("ENTPersonMail"):
             try:
                 email = Email.parse(raw, record=label)
             except InvalidField as error:
-                self.warn(source, label, "ENTPersonMail", f"{error.reason}, ignorée")
+                dropped.append(("ENTPersonMail", f"{error.reason}, ignorée"))
         mobile: Mobile | None = None
         home = record.first("ENTPersonTelPerso")
         raw = record.first("ENTPersRelEleveTelMobile") or (
@@ -293,8 +292,26 @@ class _Builder:
             try:
                 mobile = Mobile.parse(raw, record=label)
             except InvalidField as error:
-                self.warn(source, label, "ENTPersRelEleveTelMobile", f"{error.reason}, ignoré")
-        self.guardians[rid].append((attrs.evolve(responsable, email=email, mobile=mobile), source))
+                dropped.append(("ENTPersRelEleveTelMobile", f"{error.reason}, ignoré"))
+        try:
+            responsable = Responsable.create(
+                rid,
+                surname=_surname(record),
+                first_name=record.first("ENTPersonPrenom"),
+                email=email,
+                mobile=mobile,
+            )
+        except InvalidField as error:
+            self.rejected_guardians.add(rid)
+            self.reject(source, label, _GUARDIAN_FIELDS.get(error.field, error.field), error.reason)
+            return
+        for field, reason in dropped:
+            self.warn(source, label, field, reason)
+        self.keep_guardian(rid, responsable, source)
+
+    def keep_guardian(self, rid: str, responsable: Responsable, source: str) -> None:
+        """Keep a guardian record that reads well (a staging builder stores it elsewhere)."""
+        self.guardians[rid].append((responsable, source))
 
     # -- the snapshot ----------------------------------------------------------------------------
 
@@ -378,9 +395,10 @@ class _Builder:
         return [GuardianLink(gid, sid, legal=True) for gid in sorted(pupil.guardians)]
 
 
-def read_run(run: AafRun) -> FeedReading:
-    """Read every file of `run` (schools first, then pupils, then guardians)."""
-    builder = _Builder(run.complete)
+def read_records(builder: _Builder, run: AafRun) -> list[School]:
+    """Read every file of `run` into `builder` (schools first, then pupils, then guardians);
+    returns the accepted schools, sorted by UAI.
+    """
     for path in run.schools:
         for record in iter_records(path):
             builder.school(record, path.name)
@@ -391,7 +409,13 @@ def read_run(run: AafRun) -> FeedReading:
     for path in run.guardians:
         for record in iter_records(path):
             builder.guardian(record, path.name)
-    return builder.finish(schools)
+    return schools
+
+
+def read_run(run: AafRun) -> FeedReading:
+    """Read every file of `run` (schools first, then pupils, then guardians)."""
+    builder = _Builder(run.complete)
+    return builder.finish(read_records(builder, run))
 
 
 def read_aaf1d(folder: Path | str) -> FeedReading:

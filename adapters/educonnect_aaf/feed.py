@@ -11,10 +11,11 @@ from educonnect_aaf.onde import PUPILS_FILE, RESPONSABLES_FILE, read_onde
 from educonnect_aaf.reading import FeedReading
 from educonnect_core.domain.values import Uai
 
-__all__ = ["read_feed"]
+__all__ = ["is_onde", "read_feed"]
 
 
-def _is_onde(path: Path) -> bool:
+def is_onde(path: Path) -> bool:
+    """Whether `path` is an ONDE extraction (its folder or one of its CSV files)."""
     if path.is_dir():
         return (path / PUPILS_FILE).is_file() or (path / RESPONSABLES_FILE).is_file()
     return path.name in {PUPILS_FILE, RESPONSABLES_FILE} or path.suffix.lower() == ".csv"
@@ -35,7 +36,7 @@ def read_feed(
     target = Path(path)
     if not target.exists():
         raise FeedNotFound(str(target), "chemin introuvable")
-    if _is_onde(target):
+    if is_onde(target):
         if uai is None or not school_name:
             raise FeedNotFound(
                 str(target), "extraction ONDE : l’UAI et le nom de l’école doivent être donnés"

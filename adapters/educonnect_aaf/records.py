@@ -1,32 +1,40 @@
-"""Streaming of the records of one AAF XML file (`ficAlimMENESR`), with a hardened parser.
+"""Streaming of the records of one AAF XML file (`ficAlimMENESR`), with a hardened C parser.
 
-The file is read with `defusedxml`'s iterparse: entity declarations (XML bombs), external
-entities and external DTD subsets are refused (`HostileXml`), nothing is ever fetched; the DOCTYPE
-line that references the DTD by relative path is allowed but the DTD is not loaded. Each record is
-handed over as soon as its end tag is read, then cleared: memory stays bounded by one record,
-whatever the size of the file. A record larger than `MAX_ELEMENTS_PER_RECORD` elements or holding a
-value longer than `MAX_VALUE_LENGTH` characters makes the file hostile.
+The file is read in chunks by the standard library's C-accelerated `XMLPullParser` (expat).
+Before a chunk reaches it, `PrologGuard` — expat as well, so it tokenises the bytes exactly as
+the parser will — reads the prolog up to the root element and refuses (`HostileXml`) a DOCTYPE
+with an internal subset: entity declarations can only be written there, so XML bombs and
+external entities are refused before anything is expanded; an external DTD subset
+(`<!DOCTYPE ficAlimMENESR SYSTEM "ficAlimMENESR.dtd">`) is allowed but never loaded, and
+parameter entities are never parsed, so nothing is ever fetched. An entity reference in the body
+is then an undefined entity: the file is not well-formed (`UnreadableFile`).
+
+Each record is handed over as soon as its end tag is read, then cleared: memory stays bounded by
+one record, whatever the size of the file. A record of more than `MAX_ELEMENTS_PER_RECORD`
+elements, holding a value longer than `MAX_VALUE_LENGTH` characters, or spanning more than
+`MAX_RECORD_BYTES` bytes of the file makes the file hostile.
 """
 
 from __future__ import annotations
 
+import pyexpat
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import BinaryIO, Final
+from typing import BinaryIO, Final, cast
 
 import attrs
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import iterparse
 
 from educonnect_aaf.errors import HostileXml, UnreadableFile
 
 __all__ = [
     "MAX_ELEMENTS_PER_RECORD",
+    "MAX_RECORD_BYTES",
     "MAX_VALUE_LENGTH",
     "OPERATIONS",
     "ROOT",
     "AafRecord",
+    "PrologGuard",
     "iter_records",
 ]
 
@@ -34,6 +42,11 @@ ROOT: Final = "ficAlimMENESR"
 OPERATIONS: Final = frozenset({"addRequest", "modifyRequest", "deleteRequest"})
 MAX_ELEMENTS_PER_RECORD: Final = 20_000
 MAX_VALUE_LENGTH: Final = 10_000
+#: Bytes of the file one record (or the text between two records) may span: a real record is
+#: about 2 kB; this bounds the parser's memory even for one huge text node.
+MAX_RECORD_BYTES: Final = 8 * 1024 * 1024
+#: Bytes read and parsed at a time (16 KiB keeps the parser's buffers in the CPU cache).
+CHUNK_BYTES: Final = 16 * 1024
 _RECORD_DEPTH: Final = 2
 
 
@@ -62,36 +75,56 @@ class AafRecord:
         return tuple(v.strip() for v in self.attributes.get(name, ()) if v.strip())
 
 
-def _text(element: ET.Element, source: str, record_id: str) -> str:
-    text = element.text or ""
-    if len(text) > MAX_VALUE_LENGTH:
-        raise HostileXml(
-            source, f"valeur de plus de {MAX_VALUE_LENGTH} caractères (enregistrement {record_id})"
-        )
-    return text
+class _RootReached(Exception):
+    """The prolog is over (internal control flow of `PrologGuard`)."""
 
 
-def _record(element: ET.Element, source: str) -> AafRecord:
-    """Build the record from its (complete) element."""
-    id_element = element.find("identifier/id")
-    record_id = (id_element.text or "").strip() if id_element is not None else ""
-    category = ""
-    for attr in element.iterfind("operationalAttributes/attr"):
-        value = attr.find("value")
-        if value is not None:
-            category = _text(value, source, record_id).strip()
-    attributes: dict[str, tuple[str, ...]] = {}
-    found = (*element.iterfind("attributes/attr"), *element.iterfind("modifications/modification"))
-    for attr in found:
-        name = attr.get("name", "")
-        values = tuple(_text(v, source, record_id) for v in attr.iterfind("value"))
-        attributes[name] = attributes.get(name, ()) + values
-    return AafRecord(element.tag, category, record_id, attributes)
+class PrologGuard:
+    """Expat reading the bytes of a file *before* the parser does, until the root element starts.
+
+    `feed` raises `HostileXml` on a DOCTYPE with an internal subset, an entity or notation
+    declaration or an external entity reference, and `UnreadableFile` when the prolog is not
+    well-formed. Once `done`, the rest of the file needs no checking: a DOCTYPE can only come
+    before the root element.
+    """
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.done = False
+        self._expat = pyexpat.ParserCreate()
+        self._expat.StartDoctypeDeclHandler = self._doctype
+        self._expat.EntityDeclHandler = self._declaration
+        self._expat.UnparsedEntityDeclHandler = self._declaration
+        self._expat.NotationDeclHandler = self._declaration
+        self._expat.ExternalEntityRefHandler = self._external
+        self._expat.StartElementHandler = self._root
+
+    def _doctype(self, name: str, system: str | None, public: str | None, internal: int) -> None:
+        if internal:
+            raise HostileXml(self.source, "DTD interne interdite (déclarations d’entités)")
+
+    def _declaration(self, name: str | None, *_: object) -> None:
+        raise HostileXml(self.source, f"déclaration d’entité ou de notation interdite ({name})")
+
+    def _external(self, *_: object) -> int:
+        raise HostileXml(self.source, "référence externe interdite")
+
+    def _root(self, name: str, attributes: object) -> None:
+        raise _RootReached
+
+    def feed(self, data: bytes, *, final: bool = False) -> None:
+        """Check the next bytes of the file (no-op once the root element has started)."""
+        if self.done:
+            return
+        try:
+            self._expat.Parse(data, final)
+        except _RootReached:
+            self.done = True
+        except pyexpat.ExpatError as error:
+            raise _unreadable(self.source, pyexpat.ErrorString(error.code), error.lineno) from error
 
 
-def _parse_error(source: str, error: ET.ParseError) -> UnreadableFile:
-    line, _column = getattr(error, "position", (None, None))
-    message = str(error).split(":", 1)[0]
+def _unreadable(source: str, message: str, line: int | None) -> UnreadableFile:
     if "invalid token" in message or "encoding" in message:
         reason = f"caractère invalide, fichier mal formé ou mal encodé (UTF-8 attendu) [{message}]"
     elif "no element found" in message or "unclosed token" in message:
@@ -101,7 +134,54 @@ def _parse_error(source: str, error: ET.ParseError) -> UnreadableFile:
     return UnreadableFile(source, reason, line)
 
 
-def iter_records(path: Path, source: str | None = None) -> Iterator[AafRecord]:
+def _record(element: ET.Element, source: str) -> AafRecord:
+    """Build the record from its (complete) element.
+
+    Same reading as the paths ``identifier/id`` (first match), ``operationalAttributes/attr/value``
+    (the last is the category), ``attributes/attr`` then ``modifications/modification`` (values
+    of one name concatenated in that order), walked over the children directly: ElementPath
+    costs more than the parsing itself.
+    """
+    record_id: str | None = None
+    texts: list[str] = []
+    found: list[ET.Element] = []
+    changes: list[ET.Element] = []
+    for part in element:
+        tag = part.tag
+        if tag == "attributes":
+            found.extend(attr for attr in part if attr.tag == "attr")
+        elif tag == "modifications":
+            changes.extend(attr for attr in part if attr.tag == "modification")
+        elif tag == "identifier" and record_id is None:
+            for child in part:
+                if child.tag == "id":
+                    record_id = (child.text or "").strip()
+                    break
+        elif tag == "operationalAttributes":
+            for attr in part:
+                if attr.tag == "attr":
+                    # Each attribute's first value; the category is the last one found.
+                    value = next((v for v in attr if v.tag == "value"), None)
+                    if value is not None:
+                        texts.append(value.text or "")
+    category = texts[-1].strip() if texts else ""
+    attributes: dict[str, tuple[str, ...]] = {}
+    for attr in (*found, *changes) if changes else found:
+        values = tuple([v.text or "" for v in attr if v.tag == "value"])
+        texts.extend(values)
+        name = attr.get("name", "")
+        attributes[name] = attributes[name] + values if name in attributes else values
+    if texts and max(map(len, texts)) > MAX_VALUE_LENGTH:
+        raise HostileXml(
+            source,
+            f"valeur de plus de {MAX_VALUE_LENGTH} caractères (enregistrement {record_id or ''})",
+        )
+    return AafRecord(element.tag, category, record_id or "", attributes)
+
+
+def iter_records(
+    path: Path, source: str | None = None, *, chunk_bytes: int = CHUNK_BYTES
+) -> Iterator[AafRecord]:
     """Yield the records of the AAF file at `path`, one at a time, in file order.
 
     Raises `UnreadableFile` (empty, truncated, not well-formed, wrong encoding, wrong root
@@ -111,46 +191,66 @@ def iter_records(path: Path, source: str | None = None) -> Iterator[AafRecord]:
     name = source or path.name
     try:
         with path.open("rb") as stream:
-            yield from _records(stream, name)
-    except DefusedXmlException as error:
-        reason = f"entités, DTD ou références externes interdites ({type(error).__name__})"
-        raise HostileXml(name, reason) from error
+            yield from _records(stream, name, chunk_bytes)
     except ET.ParseError as error:
-        raise _parse_error(name, error) from error
-    except (LookupError, UnicodeError) as error:
+        line = error.position[0] if error.position else None
+        raise _unreadable(name, str(error).split(":", 1)[0], line) from error
+    except (LookupError, UnicodeError, ValueError) as error:
         raise UnreadableFile(name, f"encodage déclaré inconnu ou incorrect ({error})") from error
     except OSError as error:
         raise UnreadableFile(name, f"lecture impossible ({error.strerror or error})") from error
 
 
-def _records(stream: BinaryIO, source: str) -> Iterator[AafRecord]:
+def _chunks(
+    stream: BinaryIO, source: str, parser: ET.XMLPullParser[ET.Element], chunk_bytes: int
+) -> Iterator[int]:
+    """Feed `parser` the file chunk by chunk, each checked by a `PrologGuard` first; yields the
+    size of each chunk (0 for the end of the file, once the parser is closed).
+    """
+    guard = PrologGuard(source)
+    while data := stream.read(chunk_bytes):
+        guard.feed(data)
+        parser.feed(data)
+        yield len(data)
+    guard.feed(b"", final=True)
+    parser.close()
+    yield 0
+
+
+def _records(stream: BinaryIO, source: str, chunk_bytes: int) -> Iterator[AafRecord]:
+    parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start", "end"))
+    # Only start and end events are asked for: every item is an element.
+    events = cast("Callable[[], Iterator[tuple[str, ET.Element]]]", parser.read_events)
     root: ET.Element | None = None
     depth = 0
     inside = 0
-    events = iterparse(
-        stream,
-        events=("start", "end"),
-        forbid_dtd=False,
-        forbid_entities=True,
-        forbid_external=True,
-    )
-    for event, element in events:
-        if event == "start":
-            depth += 1
-            if root is None:
-                if element.tag != ROOT:
-                    reason = f"élément racine {element.tag!r} au lieu de {ROOT}"
-                    raise UnreadableFile(source, reason)
-                root = element
-            continue
-        depth -= 1
-        if depth >= _RECORD_DEPTH:
-            inside += 1
-            if inside > MAX_ELEMENTS_PER_RECORD:
-                raise HostileXml(
-                    source, f"enregistrement de plus de {MAX_ELEMENTS_PER_RECORD} éléments"
-                )
-        elif depth == 1 and root is not None:
-            inside = 0
-            yield _record(element, source)
-            root.clear()
+    pending = 0  # bytes read since the last record ended
+    for size in _chunks(stream, source, parser, chunk_bytes):
+        pending += size
+        for event, element in events():
+            if event == "start":
+                depth += 1
+                if root is None:
+                    if element.tag != ROOT:
+                        reason = f"élément racine {element.tag!r} au lieu de {ROOT}"
+                        raise UnreadableFile(source, reason)
+                    root = element
+                continue
+            depth -= 1
+            if depth >= _RECORD_DEPTH:
+                inside += 1
+                if inside > MAX_ELEMENTS_PER_RECORD:
+                    raise HostileXml(
+                        source, f"enregistrement de plus de {MAX_ELEMENTS_PER_RECORD} éléments"
+                    )
+            elif depth == 1 and root is not None:
+                if pending > MAX_RECORD_BYTES:
+                    break
+                inside = 0
+                pending = 0
+                yield _record(element, source)
+                root.clear()
+        if pending > MAX_RECORD_BYTES:
+            raise HostileXml(
+                source, f"enregistrement de plus de {MAX_RECORD_BYTES // (1024 * 1024)} Mio"
+            )

@@ -1,0 +1,162 @@
+"""Integrating a feed of any size with bounded memory: staged on disk, applied group by group.
+
+`integrate_feed(app, path)` reads the whole AAF1D run first (`stage_run`: every file read, every
+rejection known, nothing applied yet), then calls `app.integrate` once per group of
+`batch_schools` schools. Each group is a complete snapshot of its schools, so departures work as
+in one call. What differs from one `app.integrate(snapshot)` of the whole run:
+
+- **Atomicity per group.** Each group is its own unit of work. A failure part-way leaves the
+  earlier groups applied; since integration is idempotent, running the same feed again
+  completes the run. An unreadable or hostile file is still refused before anything is applied.
+- **Pupils changing group.** A stored pupil whose school is in this group but who is, in the
+  run, in a school of a later group is *kept as stored* here (instead of leaving and coming back)
+  and moved by its new school's group: its links, birth-date correction and counts are those of
+  a single call.
+- **Guardians in several groups** are in each group's snapshot (their links need them). The
+  summed report counts each guardian once: a repeated appearance is taken off « unchanged »
+  (an account already existed) or « without account » (none yet).
+- **Logins of homonyms.** New guardians get their logins group by group; two new homonyms in
+  different groups may get their numbers (`jean.dupont2`, `jean.dupont3`) in the other order than
+  one call would give. The audit trail has one INTEGRATE entry per group.
+
+An ONDE extraction (one school) is integrated in one call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Final
+
+import attrs
+
+from educonnect_aaf.errors import FeedNotFound
+from educonnect_aaf.feed import is_onde, read_feed
+from educonnect_aaf.files import find_run, is_aaf_name
+from educonnect_aaf.reading import FeedWarning
+from educonnect_aaf.staging import (
+    DEFAULT_BATCH_GUARDIANS,
+    DEFAULT_BATCH_SCHOOLS,
+    FeedGroup,
+    StagedRun,
+    stage_run,
+)
+from educonnect_core.application import EduConnect
+from educonnect_core.domain.directory import DirectorySnapshot
+from educonnect_core.domain.values import Uai
+from educonnect_core.services.integration import IntegrationReport, Rejection
+
+__all__ = ["FeedIntegration", "integrate_feed"]
+
+_MOVED: Final = "pupil integrated with the group of its new school"
+_COUNTS: Final = tuple(f.name for f in attrs.fields(IntegrationReport) if f.name != "rejected")
+
+
+@attrs.frozen
+class FeedIntegration:
+    """The result of `integrate_feed`.
+
+    `report` sums the groups' reports (each guardian, pupil and link counted once, every
+    rejection once); `warnings` are the reader's; `groups` is how many calls to
+    `EduConnect.integrate` were made; `repeated_guardians` how many times a guardian was given
+    again in a later group (taken off the counts).
+    """
+
+    report: IntegrationReport
+    warnings: tuple[FeedWarning, ...]
+    groups: int
+    repeated_guardians: int = 0
+
+
+#: Called after each group is committed with the group and its own report (progress; raising
+#: stops the run there: the groups before stay applied).
+GroupDone = Callable[[FeedGroup, IntegrationReport], None]
+
+
+@attrs.define
+class _Totals:
+    counts: dict[str, int] = attrs.Factory(lambda: dict.fromkeys(_COUNTS, 0))
+    rejected: list[Rejection] = attrs.Factory(list)
+    groups: int = 0
+    repeated: int = 0
+
+    def add(self, report: IntegrationReport, own: int) -> None:
+        """Add a group's report; its first `own` rejections are ours, already counted."""
+        for name in _COUNTS:
+            self.counts[name] += getattr(report, name)
+        self.rejected.extend(report.rejected[own:])
+        self.groups += 1
+
+    def report(self, earlier: tuple[Rejection, ...]) -> IntegrationReport:
+        return IntegrationReport(**self.counts, rejected=(*earlier, *self.rejected))
+
+
+def _integrate_group(
+    app: EduConnect, staged: StagedRun, group: FeedGroup, totals: _Totals
+) -> IntegrationReport:
+    snapshot = group.snapshot
+    uais = {s.uai for s in snapshot.schools}
+    with app.runtime.storage.unit_of_work() as uow:
+        leaving: list[str] = []
+        if snapshot.complete and uais:
+            ours = {s.student_id for s in snapshot.students}
+            leaving = [
+                s.student_id for s in uow.directory.students_in(uais) if s.student_id not in ours
+            ]
+        known = len(uow.accounts.get_many(group.repeated)) if group.repeated else 0
+    moved = sorted(staged.pupils_in_run(leaving)) if leaving else []
+    extra = tuple(Rejection(f"élève {sid}", "école", _MOVED, protects=sid) for sid in moved)
+    given = (*staged.rejections, *extra)
+    report = app.integrate(snapshot, given)
+    totals.add(report, len(given))
+    # A guardian given again is counted « unchanged » when an account already existed (an
+    # earlier group created or updated it), else « without account » (created here at most,
+    # and then its earlier groups counted it without account).
+    totals.counts["accounts_unchanged"] -= known
+    totals.counts["without_account"] -= len(group.repeated) - known
+    totals.repeated += len(group.repeated)
+    return report
+
+
+def integrate_feed(
+    app: EduConnect,
+    path: Path | str,
+    *,
+    batch_schools: int = DEFAULT_BATCH_SCHOOLS,
+    batch_guardians: int = DEFAULT_BATCH_GUARDIANS,
+    uai: str | Uai | None = None,
+    school_name: str | None = None,
+    assume_ine: bool = True,
+    on_group: GroupDone | None = None,
+) -> FeedIntegration:
+    """Read the feed at `path` in full, then integrate it into `app` group by group.
+
+    `path` is what `read_feed` takes. An AAF1D run is staged in a temporary SQLite file and
+    applied `batch_schools` schools at a time (guardians no pupil names, `batch_guardians` at a
+    time); an ONDE extraction in one call. Raises `FeedError` before anything is applied when the
+    feed cannot be read. See the module's docstring for what differs from a single call.
+    """
+    target = Path(path)
+    if not target.exists():
+        raise FeedNotFound(str(target), "chemin introuvable")
+    if is_onde(target):
+        reading = read_feed(target, uai=uai, school_name=school_name, assume_ine=assume_ine)
+        report = app.integrate(reading.snapshot, reading.rejections)
+        return FeedIntegration(report, reading.warnings, groups=1)
+    folder = target.parent if target.is_file() and is_aaf_name(target.name) else target
+    run = find_run(folder)
+    totals = _Totals()
+    with stage_run(run, batch_schools=batch_schools, batch_guardians=batch_guardians) as staged:
+        for group in staged.groups():
+            report = _integrate_group(app, staged, group, totals)
+            if on_group is not None:
+                on_group(group, report)
+        if totals.groups == 0:  # nothing to apply: one call still reports the rejections
+            report = app.integrate(DirectorySnapshot(complete=run.complete), staged.rejections)
+            totals.add(report, len(staged.rejections))
+        return FeedIntegration(
+            totals.report(staged.rejections),
+            staged.warnings,
+            groups=totals.groups,
+            repeated_guardians=totals.repeated,
+        )
