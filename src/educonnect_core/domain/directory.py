@@ -33,7 +33,7 @@ def _name(record: str, field: str, raw: str) -> str:
         raise InvalidField(record, field, "valeur vide")
     if len(text) > _MAX_NAME:
         raise InvalidField(record, field, f"plus de {_MAX_NAME} caractères")
-    if any(not c.isprintable() for c in text):
+    if not text.isprintable():
         raise InvalidField(record, field, "caractère non imprimable")
     return text
 
