@@ -5,19 +5,36 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Connection, Select, select
+from sqlalchemy import Connection, Dialect, Select, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from educonnect_core.domain.account import Account
 from educonnect_core.domain.values import Mobile
 from educonnect_core.errors import ConcurrentChange
-from educonnect_sql.codec import account_from_row, account_row, mobile_line
+from educonnect_sql.bulk import (
+    Statements,
+    binder,
+    ids_parameter,
+    in_ids,
+    loader,
+    multirow,
+    run_all,
+)
+from educonnect_sql.codec import (
+    ACCOUNT_COLUMNS,
+    ACCOUNT_READ,
+    account_from_row,
+    account_from_values,
+    account_row,
+    account_values,
+    mobile_line,
+)
 from educonnect_sql.schema import ACCOUNTS
 
 if TYPE_CHECKING:
     from educonnect_sql.storage import SqlUnitOfWork
 
-__all__ = ["SqlAccounts", "chunks", "insert_accounts"]
+__all__ = ["SqlAccounts", "account_statements", "chunks", "insert_accounts"]
 
 T = TypeVar("T")
 
@@ -34,20 +51,48 @@ def chunks(items: Collection[T], size: int) -> Iterator[list[T]]:
         yield batch
 
 
-def insert_accounts(connection: Connection, adds: Mapping[str, Account], chunk: int) -> None:
-    """Insert new accounts at version + 1; `ConcurrentChange` if an id or a login is taken."""
+def account_statements(adds: Mapping[str, Account], dialect: Dialect) -> Statements:
+    """The statements inserting new accounts at version + 1 (``ON CONFLICT DO NOTHING``)."""
+    instant = binder(ACCOUNTS.c.created_at, dialect)
+    rows = [account_values(a, a.version + 1, instant) for a in adds.values()]
+    return multirow(ACCOUNTS, ACCOUNT_COLUMNS, rows, dialect, "nothing")
+
+
+def insert_accounts(
+    connection: Connection,
+    adds: Mapping[str, Account],
+    statements: Statements,
+    chunk: int,
+) -> None:
+    """Insert new accounts (`statements`: their `account_statements`); `ConcurrentChange` if an id
+    or a login is taken.
+
+    Multi-row ``INSERT … ON CONFLICT DO NOTHING`` statements (no ``RETURNING``) run inside a
+    savepoint; the count of inserted rows tells whether one was refused. Only then is the
+    savepoint rolled back and the batch replayed with ``RETURNING`` to name it. Safe to run in
+    the unit of work's `Lane`: it touches nothing but `connection`.
+    """
+    connection.exec_driver_sql("SAVEPOINT educonnect_adds")
+    if run_all(connection, statements) == len(adds):
+        connection.exec_driver_sql("RELEASE SAVEPOINT educonnect_adds")
+        return
+    connection.exec_driver_sql("ROLLBACK TO SAVEPOINT educonnect_adds")
+    raise _refused(connection, adds, chunk)
+
+
+def _refused(connection: Connection, adds: Mapping[str, Account], chunk: int) -> ConcurrentChange:
+    """The conflict of the first account (by id) that `INSERT … RETURNING` does not insert."""
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(ACCOUNTS).on_conflict_do_nothing().returning(ACCOUNTS.c.account_id)
     rows = [account_row(account, account.version + 1) for account in adds.values()]
     inserted: set[str] = set()
     for batch in chunks(rows, chunk * 20):
         inserted.update(connection.execute(statement, batch).scalars())
-    if len(inserted) != len(rows):
-        missing = sorted(set(adds) - inserted)[0]
-        found = connection.execute(
-            select(ACCOUNTS.c.version).where(ACCOUNTS.c.account_id == missing)
-        ).scalar()
-        raise ConcurrentChange(missing, 0, found)
+    missing = sorted(set(adds) - inserted)[0]
+    found = connection.execute(
+        select(ACCOUNTS.c.version).where(ACCOUNTS.c.account_id == missing)
+    ).scalar()
+    return ConcurrentChange(missing, 0, found)
 
 
 class SqlAccounts:
@@ -76,13 +121,34 @@ class SqlAccounts:
         return found[0] if found else None
 
     def get_many(self, account_ids: Collection[str]) -> Mapping[str, Account]:
-        """The accounts among `account_ids` that exist, by id."""
+        """The accounts among `account_ids` that exist, by id, in the order asked (one query
+        for all of them).
+        """
         uow = self._uow
-        out = {i: uow.staged[i] for i in account_ids if i in uow.staged}
-        rest = sorted({i for i in account_ids if i not in out})
-        for batch in chunks(rest, uow.storage.chunk):
-            for account in self._rows(select(ACCOUNTS).where(ACCOUNTS.c.account_id.in_(batch))):
-                out[account.account_id] = account
+        staged = uow.staged
+        rest = {i for i in account_ids if i not in staged}
+        found: dict[str, Account] = {}
+        if rest:
+            uow.flush()
+            with uow.guard():
+                connection = uow.connection
+                dialect = connection.dialect
+                query = (
+                    f"SELECT {', '.join(ACCOUNT_READ)} FROM accounts "  # noqa: S608 - fixed names
+                    f"WHERE {in_ids('account_id', dialect)}"
+                )
+                parameter = ids_parameter(rest, dialect)
+                rows = connection.exec_driver_sql(query, (parameter,)).fetchall()
+            instant = loader(ACCOUNTS.c.created_at, dialect)
+            # Only ids not staged were asked: no row stands for an object already handed out.
+            found = {row[0]: account_from_values(row, instant) for row in rows}
+        if not staged:
+            return {i: found[i] for i in account_ids if i in found}
+        out: dict[str, Account] = {}
+        for account_id in account_ids:
+            account = staged.get(account_id) or found.get(account_id)
+            if account is not None:
+                out[account_id] = account
         return out
 
     def by_login(self, login: str) -> Account | None:
@@ -119,13 +185,14 @@ class SqlAccounts:
             for a in uow.pending_adds.values()
             if a.login.value.rstrip("0123456789") in wanted
         }
+        if not wanted:
+            return taken
+        uow.flush()
         with uow.guard():
-            for batch in chunks(sorted(wanted), uow.storage.chunk):
-                taken.update(
-                    uow.connection.execute(
-                        select(ACCOUNTS.c.login).where(ACCOUNTS.c.login_base.in_(batch))
-                    ).scalars()
-                )
+            dialect = uow.connection.dialect
+            query = f"SELECT login FROM accounts WHERE {in_ids('login_base', dialect)}"  # noqa: S608
+            found = uow.connection.exec_driver_sql(query, (ids_parameter(wanted, dialect),))
+            taken.update(login for (login,) in found)
         return taken
 
     def add(self, account: Account) -> None:

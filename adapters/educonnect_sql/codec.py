@@ -6,8 +6,10 @@ letters, a nested value only ever read back whole, travel as JSON through cattrs
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime
 from typing import Any, Final
 
 import cattrs
@@ -26,21 +28,31 @@ from educonnect_core.domain.lifecycle import AccountState, Origin
 from educonnect_core.domain.values import Email, Ine, Level, Login, Mobile, Uai, search_key
 
 __all__ = [
+    "ACCOUNT_COLUMNS",
+    "ACCOUNT_READ",
     "PROVISIONAL",
+    "STUDENT_COLUMNS",
+    "STUDENT_READ",
     "account_from_row",
+    "account_from_values",
     "account_row",
+    "account_values",
     "class_row",
     "letter_from_json",
     "letter_json",
     "mobile_line",
     "student_from_row",
+    "student_from_values",
     "student_row",
+    "student_values",
 ]
 
 PROVISIONAL: Final = "provisional"
 CHOSEN: Final = "chosen"
 
 _LETTERS: Final = cattrs.Converter()
+_STATES: Final = {s.name: s for s in AccountState}
+_ORIGINS: Final = {o.name: o for o in Origin}
 
 
 def letter_json(letter: LetterContent) -> str:
@@ -61,88 +73,194 @@ def mobile_line(mobile: Mobile | None) -> str | None:
     return "0" + value[3:] if value.startswith("+33") else value
 
 
-def _email(value: str | None) -> Email | None:
-    return None if value is None else Email(value)
+#: The columns of the accounts table, in the order of `account_values`.
+ACCOUNT_COLUMNS: Final = (
+    "account_id",
+    "login",
+    "login_base",
+    "surname",
+    "first_name",
+    "surname_key",
+    "first_name_key",
+    "password_kind",
+    "provisional_secret",
+    "provisional_carried_at",
+    "password_hash",
+    "created_at",
+    "state",
+    "origin",
+    "directory_email",
+    "chosen_email",
+    "mobile",
+    "mobile_line",
+    "distributed_at",
+    "last_login_at",
+    "activated_at",
+    "login_failures",
+    "login_locked_until",
+    "birth_date_failures",
+    "birth_date_locked_until",
+    "activation_digest",
+    "activation_email",
+    "activation_expires_at",
+    "version",
+)
+
+#: The columns an `Account` is read back from, in the order of `account_from_values`.
+ACCOUNT_READ: Final = tuple(
+    c
+    for c in ACCOUNT_COLUMNS
+    if c not in ("login_base", "surname_key", "first_name_key", "mobile_line")
+)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def account_values(
+    account: Account, version: int, instant: Callable[[datetime], Any] = _same
+) -> tuple[Any, ...]:
+    """The row of `account`, stored at `version`, as values in `ACCOUNT_COLUMNS` order; the
+    instants that are not None go through `instant` (the driver's form, see `bulk.binder`).
+    """
+    password = account.password
+    provisional = isinstance(password, Provisional)
+    activation = account.activation
+    login = account.login.value
+    mobile = account.mobile
+    directory_email = account.directory_email
+    chosen_email = account.chosen_email
+    login_failures = account.login_failures
+    birth_date_failures = account.birth_date_failures
+    carried_at = password.carried_at if isinstance(password, Provisional) else None
+    distributed_at = account.distributed_at
+    last_login_at = account.last_login_at
+    activated_at = account.activated_at
+    login_locked = login_failures.locked_until
+    birth_date_locked = birth_date_failures.locked_until
+    return (
+        account.account_id,
+        login,
+        login.rstrip("0123456789"),
+        account.surname,
+        account.first_name,
+        search_key(account.surname),
+        search_key(account.first_name),
+        PROVISIONAL if provisional else CHOSEN,
+        password.secret if isinstance(password, Provisional) else None,
+        None if carried_at is None else instant(carried_at),
+        password.hash if isinstance(password, Chosen) else None,
+        instant(account.created_at),
+        account.state.name,
+        account.origin.name,
+        None if directory_email is None else directory_email.value,
+        None if chosen_email is None else chosen_email.value,
+        None if mobile is None else mobile.value,
+        mobile_line(mobile),
+        None if distributed_at is None else instant(distributed_at),
+        None if last_login_at is None else instant(last_login_at),
+        None if activated_at is None else instant(activated_at),
+        login_failures.failures,
+        None if login_locked is None else instant(login_locked),
+        birth_date_failures.failures,
+        None if birth_date_locked is None else instant(birth_date_locked),
+        None if activation is None else activation.digest,
+        None if activation is None else activation.email.value,
+        None if activation is None else instant(activation.expires_at),
+        version,
+    )
 
 
 def account_row(account: Account, version: int) -> dict[str, Any]:
     """The row of `account`, stored at `version`."""
-    password = account.password
-    provisional = isinstance(password, Provisional)
-    activation = account.activation
-    return {
-        "account_id": account.account_id,
-        "login": account.login.value,
-        "login_base": account.login.value.rstrip("0123456789"),
-        "surname": account.surname,
-        "first_name": account.first_name,
-        "surname_key": search_key(account.surname),
-        "first_name_key": search_key(account.first_name),
-        "password_kind": PROVISIONAL if provisional else CHOSEN,
-        "provisional_secret": password.secret if isinstance(password, Provisional) else None,
-        "provisional_carried_at": (
-            password.carried_at if isinstance(password, Provisional) else None
+    return dict(zip(ACCOUNT_COLUMNS, account_values(account, version), strict=True))
+
+
+_NO_FAILURE: Final = FailureCounter()
+
+
+def _counter(failures: int, locked_until: datetime | None) -> FailureCounter:
+    if failures == 0 and locked_until is None:
+        return _NO_FAILURE
+    return FailureCounter(failures, locked_until)
+
+
+def account_from_values(
+    values: Sequence[Any], instant: Callable[[Any], datetime] = _same
+) -> Account:
+    """The account stored in `values` (the columns of `ACCOUNT_READ`, in that order); the
+    instants that are not None go through `instant` (from the driver's form, see `bulk.loader`).
+    """
+    (
+        account_id,
+        login,
+        surname,
+        first_name,
+        password_kind,
+        provisional_secret,
+        provisional_carried_at,
+        password_hash,
+        created_at,
+        state,
+        origin,
+        directory_email,
+        chosen_email,
+        mobile,
+        distributed_at,
+        last_login_at,
+        activated_at,
+        login_failures,
+        login_locked_until,
+        birth_date_failures,
+        birth_date_locked_until,
+        activation_digest,
+        activation_email,
+        activation_expires_at,
+        version,
+    ) = values
+    password: Password
+    if password_kind == PROVISIONAL:
+        password = Provisional(provisional_secret, instant(provisional_carried_at))
+    else:
+        password = Chosen(password_hash)
+    activation = (
+        None
+        if activation_digest is None
+        else ActivationLink(
+            activation_digest, Email(activation_email), instant(activation_expires_at)
+        )
+    )
+    return Account(  # positional, in the order of Account's fields: faster for a million
+        account_id,
+        Login(login),
+        surname,
+        first_name,
+        password,
+        instant(created_at),
+        _STATES[state],
+        _ORIGINS[origin],
+        None if directory_email is None else Email(directory_email),
+        None if chosen_email is None else Email(chosen_email),
+        None if mobile is None else Mobile(mobile),
+        None if distributed_at is None else instant(distributed_at),
+        None if last_login_at is None else instant(last_login_at),
+        None if activated_at is None else instant(activated_at),
+        _counter(
+            login_failures, None if login_locked_until is None else instant(login_locked_until)
         ),
-        "password_hash": password.hash if isinstance(password, Chosen) else None,
-        "created_at": account.created_at,
-        "state": account.state.name,
-        "origin": account.origin.name,
-        "directory_email": None
-        if account.directory_email is None
-        else account.directory_email.value,
-        "chosen_email": None if account.chosen_email is None else account.chosen_email.value,
-        "mobile": None if account.mobile is None else account.mobile.value,
-        "mobile_line": mobile_line(account.mobile),
-        "distributed_at": account.distributed_at,
-        "last_login_at": account.last_login_at,
-        "activated_at": account.activated_at,
-        "login_failures": account.login_failures.failures,
-        "login_locked_until": account.login_failures.locked_until,
-        "birth_date_failures": account.birth_date_failures.failures,
-        "birth_date_locked_until": account.birth_date_failures.locked_until,
-        "activation_digest": None if activation is None else activation.digest,
-        "activation_email": None if activation is None else activation.email.value,
-        "activation_expires_at": None if activation is None else activation.expires_at,
-        "version": version,
-    }
+        _counter(
+            birth_date_failures,
+            None if birth_date_locked_until is None else instant(birth_date_locked_until),
+        ),
+        activation,
+        version,
+    )
 
 
 def account_from_row(row: Mapping[Any, Any]) -> Account:
     """The account stored in `row`."""
-    password: Password
-    if row["password_kind"] == PROVISIONAL:
-        password = Provisional(row["provisional_secret"], row["provisional_carried_at"])
-    else:
-        password = Chosen(row["password_hash"])
-    digest = row["activation_digest"]
-    activation = (
-        None
-        if digest is None
-        else ActivationLink(digest, Email(row["activation_email"]), row["activation_expires_at"])
-    )
-    mobile = row["mobile"]
-    return Account(
-        account_id=row["account_id"],
-        login=Login(row["login"]),
-        surname=row["surname"],
-        first_name=row["first_name"],
-        password=password,
-        created_at=row["created_at"],
-        state=AccountState[row["state"]],
-        origin=Origin[row["origin"]],
-        directory_email=_email(row["directory_email"]),
-        chosen_email=_email(row["chosen_email"]),
-        mobile=None if mobile is None else Mobile(mobile),
-        distributed_at=row["distributed_at"],
-        last_login_at=row["last_login_at"],
-        activated_at=row["activated_at"],
-        login_failures=FailureCounter(row["login_failures"], row["login_locked_until"]),
-        birth_date_failures=FailureCounter(
-            row["birth_date_failures"], row["birth_date_locked_until"]
-        ),
-        activation=activation,
-        version=row["version"],
-    )
+    return account_from_values([row[c] for c in ACCOUNT_READ])
 
 
 def class_row(school_class: SchoolClass) -> dict[str, Any]:
@@ -155,35 +273,94 @@ def class_row(school_class: SchoolClass) -> dict[str, Any]:
     }
 
 
+#: The columns of the students table, in the order of `student_values`.
+STUDENT_COLUMNS: Final = (
+    "student_id",
+    "uai",
+    "surname",
+    "first_name",
+    "surname_key",
+    "first_name_key",
+    "birth_date",
+    "class_id",
+    "class_key",
+    "level",
+    "ine",
+    "admitted",
+)
+
+#: The columns a `Student` is read back from, in the order of `student_from_values`.
+STUDENT_READ: Final = (
+    "student_id",
+    "uai",
+    "surname",
+    "first_name",
+    "birth_date",
+    "class_id",
+    "level",
+    "ine",
+    "admitted",
+)
+
+
+def student_values(
+    student: Student,
+    day: Callable[[date], Any] = _same,
+    flag: Callable[[bool], Any] = _same,
+) -> tuple[Any, ...]:
+    """The row of a pupil, as values in `STUDENT_COLUMNS` order; the birth date goes through
+    `day` and `admitted` through `flag` (the driver's forms, see `bulk.binder`).
+    """
+    level, ine = student.level, student.ine
+    return (
+        student.student_id,
+        student.uai.value,
+        student.surname,
+        student.first_name,
+        search_key(student.surname),
+        search_key(student.first_name),
+        day(student.birth_date),
+        student.class_id,
+        search_key(student.class_id or ""),
+        None if level is None else level.code,
+        None if ine is None else ine.value,
+        flag(student.admitted),
+    )
+
+
 def student_row(student: Student) -> dict[str, Any]:
     """The row of a pupil."""
-    return {
-        "student_id": student.student_id,
-        "uai": student.uai.value,
-        "surname": student.surname,
-        "first_name": student.first_name,
-        "surname_key": search_key(student.surname),
-        "first_name_key": search_key(student.first_name),
-        "birth_date": student.birth_date,
-        "class_id": student.class_id,
-        "class_key": search_key(student.class_id or ""),
-        "level": None if student.level is None else student.level.code,
-        "ine": None if student.ine is None else student.ine.value,
-        "admitted": student.admitted,
-    }
+    return dict(zip(STUDENT_COLUMNS, student_values(student), strict=True))
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _uai(value: str) -> Uai:
+    return Uai(value)
+
+
+@functools.lru_cache(maxsize=64)
+def _level(value: str) -> Level:
+    return Level(value)
+
+
+def student_from_values(values: Sequence[Any], day: Callable[[Any], date] = _same) -> Student:
+    """The pupil stored in `values` (the columns of `STUDENT_READ`, in that order); the birth
+    date goes through `day` (from the driver's form, see `bulk.loader`).
+    """
+    student_id, uai, surname, first_name, birth_date, class_id, level, ine, admitted = values
+    return Student(  # positional, in the order of Student's fields
+        student_id,
+        surname,
+        first_name,
+        day(birth_date),
+        _uai(uai),
+        class_id,
+        None if level is None else _level(level),
+        None if ine is None else Ine(ine),
+        bool(admitted),
+    )
 
 
 def student_from_row(row: Mapping[Any, Any]) -> Student:
     """The pupil stored in `row`."""
-    level, ine = row["level"], row["ine"]
-    return Student(
-        student_id=row["student_id"],
-        surname=row["surname"],
-        first_name=row["first_name"],
-        birth_date=row["birth_date"],
-        uai=Uai(row["uai"]),
-        class_id=row["class_id"],
-        level=None if level is None else Level(level),
-        ine=None if ine is None else Ine(ine),
-        admitted=bool(row["admitted"]),
-    )
+    return student_from_values([row[c] for c in STUDENT_READ])

@@ -18,7 +18,14 @@ from educonnect_core.domain.selection import Page, Selection
 from educonnect_core.domain.statistics import SchoolStatistics
 from educonnect_core.domain.values import Uai
 from educonnect_sql.accounts import chunks
-from educonnect_sql.codec import class_row, student_from_row, student_row
+from educonnect_sql.bulk import binder, executemany, ids_parameter, in_ids, insert_sql, loader
+from educonnect_sql.codec import (
+    STUDENT_COLUMNS,
+    STUDENT_READ,
+    class_row,
+    student_from_values,
+    student_values,
+)
 from educonnect_sql.readmodels import responsable_rows, school_statistics
 from educonnect_sql.schema import CLASSES, LINKS, SCHOOLS, STUDENTS
 
@@ -71,35 +78,62 @@ class SqlDirectory:
         found = [SchoolClass(r["class_id"], Uai(r["uai"]), r["name"]) for r in rows]
         return sorted(found, key=lambda c: (c.name, c.class_id))
 
+    def _select_in(
+        self,
+        columns: Sequence[str],
+        table: str,
+        column: str,
+        ids: Collection[str],
+        order: Sequence[str] = (),
+    ) -> Sequence[Any]:
+        """The rows (tuples of `columns`) of `table` whose `column` is one of `ids`, sorted by
+        `order` (binary collation: as Python sorts): one query.
+        """
+        if not ids:
+            return []
+        with self._uow.guard():
+            connection = self._uow.connection
+            dialect = connection.dialect
+            query = f"SELECT {', '.join(columns)} FROM {table} WHERE {in_ids(column, dialect)}"  # noqa: S608
+            if order:
+                query += f" ORDER BY {', '.join(order)}"
+            return connection.exec_driver_sql(query, (ids_parameter(ids, dialect),)).fetchall()
+
+    def _students(
+        self, column: str, ids: Collection[str], order: Sequence[str] = ()
+    ) -> list[Student]:
+        rows = self._select_in(STUDENT_READ, "students", column, ids, order)
+        day = loader(STUDENTS.c.birth_date, self._uow.connection.dialect)
+        return [student_from_values(row, day) for row in rows]
+
     def students(self, student_ids: Collection[str]) -> Mapping[str, Student]:
         """The pupils among `student_ids` that exist, by id."""
-        found: dict[str, Student] = {}
-        for batch in chunks(sorted(set(student_ids)), self._uow.storage.chunk):
-            for row in self._all(select(STUDENTS).where(STUDENTS.c.student_id.in_(batch))):
-                found[row["student_id"]] = student_from_row(row)
+        found = {s.student_id: s for s in self._students("student_id", set(student_ids))}
         return {i: found[i] for i in student_ids if i in found}
 
     def students_in(self, uais: Collection[Uai]) -> Sequence[Student]:
         """Every pupil of these schools (school by school, by id)."""
+        by_school: dict[str, list[Student]] = defaultdict(list)
+        for student in self._students("uai", {u.value for u in uais}, ("uai", "student_id")):
+            by_school[student.uai.value].append(student)
         out: list[Student] = []
         for uai in uais:
-            rows = self._all(select(STUDENTS).where(STUDENTS.c.uai == uai.value))
-            out.extend(sorted((student_from_row(r) for r in rows), key=lambda s: s.student_id))
+            out.extend(by_school.pop(uai.value, ()))
         return out
 
     def _links(self, column: str, ids: Collection[str]) -> dict[str, list[str]]:
+        """The other ends of the links of `ids`, each list sorted."""
         other = "responsable_id" if column == "student_id" else "student_id"
         found: dict[str, list[str]] = defaultdict(list)
-        for batch in chunks(sorted(set(ids)), self._uow.storage.chunk):
-            query = select(LINKS).where(LINKS.c[column].in_(batch))
-            for row in self._all(query):
-                found[row[column]].append(row[other])
+        pairs = (column, other)
+        for key, value in self._select_in(pairs, "guardian_links", column, set(ids), pairs):
+            found[key].append(value)
         return found
 
     def links_of_students(self, student_ids: Collection[str]) -> Sequence[GuardianLink]:
         """The guardian links of these pupils."""
         found = self._links("student_id", student_ids)
-        return [GuardianLink(rid, sid) for sid in student_ids for rid in sorted(found.get(sid, ()))]
+        return [GuardianLink(rid, sid) for sid in student_ids for rid in found.get(sid, ())]
 
     def children(self, account_ids: Collection[str]) -> Mapping[str, Sequence[Student]]:
         """The pupils of each account that has some, by account id."""
@@ -109,7 +143,7 @@ class SqlDirectory:
         for account_id in account_ids:
             sids = found.get(account_id)
             if sids:
-                out[account_id] = [students[i] for i in sorted(sids) if i in students]
+                out[account_id] = [students[i] for i in sids if i in students]
         return out
 
     def guardian_ids(self, uai: Uai) -> set[str]:
@@ -140,12 +174,16 @@ class SqlDirectory:
 
     def put_students(self, students: Iterable[Student]) -> None:
         """Insert or replace pupils (unchanged ones are not rewritten)."""
-        rows = {s.student_id: student_row(s) for s in students}
+        rows = {s.student_id: s for s in students}
         if rows:
             with self._uow.guard():
                 connection = self._uow.directory_writer()
-                for batch in chunks(list(rows.values()), self._uow.storage.chunk * 20):
-                    upsert(connection, STUDENTS, "student_id", batch)
+                dialect = connection.dialect
+                day = binder(STUDENTS.c.birth_date, dialect)
+                flag = binder(STUDENTS.c.admitted, dialect)
+                statement = insert_sql(STUDENTS, STUDENT_COLUMNS, dialect, "update", "student_id")
+                values = (student_values(s, day, flag) for s in rows.values())
+                executemany(connection, statement, values)
 
     def remove_students(self, student_ids: Collection[str]) -> None:
         """Remove pupils and their links (accounts are kept)."""
@@ -159,23 +197,15 @@ class SqlDirectory:
 
     def add_links(self, links: Iterable[GuardianLink]) -> None:
         """Add links; one already stored is left as it is."""
-        rows = list(
-            {
-                (link.student_id, link.responsable_id): {
-                    "student_id": link.student_id,
-                    "responsable_id": link.responsable_id,
-                }
-                for link in links
-            }.values()
-        )
+        rows = {(link.student_id, link.responsable_id): None for link in links}
         if not rows:
             return
         with self._uow.guard():
             connection = self._uow.directory_writer()
-            dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-            statement = dialect.insert(LINKS).on_conflict_do_nothing()
-            for batch in chunks(rows, self._uow.storage.chunk * 20):
-                connection.execute(statement, batch)
+            statement = insert_sql(
+                LINKS, ("student_id", "responsable_id"), connection.dialect, "nothing"
+            )
+            executemany(connection, statement, rows)
 
     def remove_links(self, links: Iterable[GuardianLink]) -> None:
         """Remove links."""

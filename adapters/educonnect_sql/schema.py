@@ -36,6 +36,7 @@ __all__ = [
     "AUDIT",
     "CLASSES",
     "LINKS",
+    "LOAD_INDEXES",
     "META",
     "METADATA",
     "OUTBOX",
@@ -186,6 +187,14 @@ ACCOUNTS: Final = Table(
     Index("ix_accounts_login_base", "login_base"),
     Index("ix_accounts_mobile_line", "mobile_line"),
     Index("ix_accounts_activation_digest", "activation_digest"),
+)
+
+#: The accounts' secondary indexes that new rows fill in random order (login bases, mobile
+#: lines): a bulk load into an empty table on SQLite drops them and builds them after.
+LOAD_INDEXES: Final = tuple(
+    index
+    for index in ACCOUNTS.indexes
+    if index.name in ("ix_accounts_login_base", "ix_accounts_mobile_line")
 )
 
 OUTBOX: Final = Table(

@@ -2,10 +2,12 @@
 
 Reads see what is committed and what this unit of work wrote. Accounts are written in batches
 (``INSERT … ON CONFLICT DO NOTHING`` for new ones, ``UPDATE … WHERE version = :v`` for changed
-ones) just before a query that reads them and at commit; a row that was not written because its
-version moved raises `ConcurrentChange`. The directory is written set-based at once, under a
-directory version checked once per unit of work, as the in-memory reference does. Outbox and
-audit writes wait for the commit, so that (as the ports say) only committed ones are ever read.
+ones) just before a query that reads them and at commit — on SQLite, big batches of new ones
+meanwhile, in a helper thread (`Lane`); a row that was not written because its version moved
+or its login is taken raises `ConcurrentChange`. The directory is written set-based at once,
+under a directory version checked once per unit of work, as the in-memory reference does.
+Outbox and audit writes wait for the commit, so that (as the ports say) only committed ones are
+ever read.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Connection, Engine, bindparam, select, update
+from sqlalchemy import Connection, Engine, Index, select, update
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
@@ -24,12 +26,14 @@ from educonnect_core.domain.account import Account
 from educonnect_core.domain.records import AuditEntry, OutboxMessage
 from educonnect_core.errors import ConcurrentChange, StorageError
 from educonnect_sql import migrate as migrations
-from educonnect_sql.accounts import SqlAccounts, insert_accounts
-from educonnect_sql.codec import account_row
+from educonnect_sql.accounts import SqlAccounts, account_statements, insert_accounts
+from educonnect_sql.bulk import binder, executemany, update_sql
+from educonnect_sql.codec import ACCOUNT_COLUMNS, account_values
 from educonnect_sql.directory import SqlDirectory
-from educonnect_sql.engine import build_engine, location, upgrade_to_writer, use_wal
+from educonnect_sql.engine import build_engine, is_sqlite, location, upgrade_to_writer, use_wal
+from educonnect_sql.lane import Lane
 from educonnect_sql.outbox import SqlAudit, SqlOutbox, write_audit, write_outbox
-from educonnect_sql.schema import ACCOUNTS, META
+from educonnect_sql.schema import ACCOUNTS, LOAD_INDEXES, META
 from educonnect_sql.translate import translate
 
 __all__ = ["SqlStorage", "SqlUnitOfWork"]
@@ -41,11 +45,23 @@ class SqlStorage:
     Build it with `SqlStorage.open(url)`; `close()` (or a ``with`` block) releases the pool.
     """
 
-    def __init__(self, engine: Engine, *, where: str | None = None, chunk: int = 500) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        where: str | None = None,
+        chunk: int = 500,
+        lane_batch: int = 20_000,
+    ) -> None:
         self.engine = engine
         self.where = where or location(engine.url)
-        #: How many ids one ``IN (…)`` query carries.
+        #: How many ids one ``IN (…)`` query carries (where ids are not sent as one parameter).
         self.chunk = chunk
+        #: How many new accounts a unit of work gathers before handing them to its `Lane`
+        #: (SQLite only: on PostgreSQL, psycopg's pipelined ``executemany`` at commit is faster
+        #: than a helper thread competing for the GIL).
+        self.lane_batch = lane_batch
+        self.lanes = engine.dialect.name == "sqlite"
 
     def __repr__(self) -> str:
         return f"<SqlStorage {self.engine.dialect.name} {self.where}>"
@@ -120,6 +136,7 @@ class SqlUnitOfWork:
         self.audit = SqlAudit(self)
         self.committed = False
         self._connection: Connection | None = None
+        self._lane = Lane()
         self._clear()
 
     def _clear(self) -> None:
@@ -138,6 +155,8 @@ class SqlUnitOfWork:
         self.original: dict[str, int] = {}
         #: The version each written account has in the database now.
         self.written: dict[str, int] = {}
+        #: Indexes dropped for a bulk load, to build again before the next read (SQLite).
+        self.dropped: list[Index] = []
         self.messages: list[OutboxMessage] = []
         self.sent: dict[str, datetime] = {}
         self.failed: dict[str, tuple[datetime, str, datetime]] = {}
@@ -173,6 +192,7 @@ class SqlUnitOfWork:
 
     def _end(self) -> None:
         """Roll back whatever is open and give the connection back to the pool."""
+        self._lane.discard()
         connection, self._connection = self._connection, None
         self._clear()
         if connection is not None:
@@ -183,7 +203,12 @@ class SqlUnitOfWork:
 
     @property
     def connection(self) -> Connection:
-        """The connection of the open transaction."""
+        """The connection of the open transaction, once the `Lane`'s batch is written (its
+        error, if any, is raised here).
+        """
+        if self._lane.busy:
+            with self.guard():
+                self._lane.wait()
         if self._connection is None:
             raise StorageError("the unit of work is not entered (use it in a `with` block)")
         return self._connection
@@ -257,6 +282,20 @@ class SqlUnitOfWork:
         self.pending_adds[account_id] = account
         self.staged[account_id] = account
         self.original[account_id] = account.version
+        if self.storage.lanes and len(self.pending_adds) >= self.storage.lane_batch:
+            self._insert_in_lane()
+
+    def _insert_in_lane(self) -> None:
+        """Hand the pending new accounts to the lane (their rows are built here)."""
+        with self.guard():
+            connection = self.writer()
+            self._drop_load_indexes(connection)
+        adds, self.pending_adds = self.pending_adds, {}
+        statements = account_statements(adds, connection.dialect)
+        for account_id, account in adds.items():
+            self.written[account_id] = account.version + 1
+        chunk = self.storage.chunk
+        self._lane.start(lambda: insert_accounts(connection, adds, statements, chunk))
 
     def stage_update(self, account: Account) -> None:
         """Remember a changed account (written at the next flush)."""
@@ -271,15 +310,42 @@ class SqlUnitOfWork:
         self.pending_updates[account_id] = account
         self.staged[account_id] = account
 
+    def _drop_load_indexes(self, connection: Connection) -> None:
+        """Before the first batch of a bulk load into an (almost) empty accounts table on
+        SQLite, drop the secondary indexes that new rows fill in random order (`LOAD_INDEXES`):
+        building them once, sorted, at the next flush costs less than a million random inserts.
+        DDL is transactional on SQLite: a rollback brings them back.
+        """
+        if self.dropped or not is_sqlite(connection):
+            return
+        rows = connection.exec_driver_sql("SELECT max(rowid) FROM accounts").scalar()
+        if (rows or 0) >= self.storage.lane_batch:
+            return
+        for index in LOAD_INDEXES:
+            index.drop(connection)
+            self.dropped.append(index)
+
     def flush(self) -> None:
-        """Write the staged accounts, checking versions."""
+        """Write the staged accounts, checking versions; build again the indexes a bulk load
+        dropped. Called before every query that reads accounts, and by `commit`.
+        """
+        self._write_staged()
+        if self.dropped:
+            with self.guard():
+                connection = self.connection
+                for index in self.dropped:
+                    index.create(connection)
+                self.dropped = []
+
+    def _write_staged(self) -> None:
         if not (self.pending_adds or self.pending_updates):
             return
         with self.guard():
             connection = self.writer()
             adds, self.pending_adds = self.pending_adds, {}
             if adds:
-                insert_accounts(connection, adds, self.storage.chunk)
+                statements = account_statements(adds, connection.dialect)
+                insert_accounts(connection, adds, statements, self.storage.chunk)
                 for account_id, account in adds.items():
                     self.written[account_id] = account.version + 1
             updates, self.pending_updates = self.pending_updates, {}
@@ -287,28 +353,22 @@ class SqlUnitOfWork:
                 self._write_updates(connection, updates)
 
     def _write_updates(self, connection: Connection, updates: dict[str, Account]) -> None:
-        rows: list[dict[str, Any]] = []
+        dialect = connection.dialect
+        names = ACCOUNT_COLUMNS[1:]
+        statement = update_sql(ACCOUNTS, names, ("account_id", "version"), dialect)
+        instant = binder(ACCOUNTS.c.created_at, dialect)
+        rows: list[tuple[Any, ...]] = []
+        wanted: dict[str, int] = {}
         for account_id, account in updates.items():
             expected = self.written.get(account_id, self.original[account_id])
             version = self.original[account_id] + 1
-            row = account_row(account, version)
-            del row["account_id"]
-            row["b_id"], row["b_expected"] = account_id, expected
-            rows.append(row)
+            rows.append((*account_values(account, version, instant)[1:], account_id, expected))
+            wanted[account_id] = version
             self.written[account_id] = version
-        statement = update(ACCOUNTS).where(
-            ACCOUNTS.c.account_id == bindparam("b_id"),
-            ACCOUNTS.c.version == bindparam("b_expected"),
-        )
-        if connection.dialect.supports_sane_multi_rowcount:
-            done = connection.execute(statement, rows).rowcount
-        else:  # pragma: no cover - both supported drivers report executemany counts
-            done = sum(connection.execute(statement, row).rowcount for row in rows)
-        if done != len(rows):
-            raise self._conflict(connection, rows)
+        if executemany(connection, statement, rows) != len(rows):
+            raise self._conflict(connection, wanted)
 
-    def _conflict(self, connection: Connection, rows: list[dict[str, Any]]) -> ConcurrentChange:
-        wanted = {row["b_id"]: row["version"] for row in rows}
+    def _conflict(self, connection: Connection, wanted: dict[str, int]) -> ConcurrentChange:
         query = select(ACCOUNTS.c.account_id, ACCOUNTS.c.version).where(
             ACCOUNTS.c.account_id.in_(list(wanted))
         )
