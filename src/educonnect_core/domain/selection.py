@@ -10,14 +10,17 @@ import enum
 import math
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final, Self
 
 import attrs
 
-from educonnect_core.domain.directory import full_name
+from educonnect_core.domain.directory import SchoolClass, Student, full_name
 from educonnect_core.domain.lifecycle import AccountState, Origin
 from educonnect_core.domain.values import Level, search_key
 from educonnect_core.errors import InvalidField
+
+if TYPE_CHECKING:
+    from educonnect_core.domain.account import Account
 
 __all__ = ["Page", "ResponsableRow", "Selection", "SortColumn", "row_haystack", "select_rows"]
 
@@ -66,6 +69,30 @@ class ResponsableRow:
     last_login_at: datetime | None
     #: Clear if provisional, ``******`` if chosen, empty if NOT_NOTIFIED (exports only).
     password: str = attrs.field(repr=False)
+
+    @classmethod
+    def pair(cls, student: Student, school_class: SchoolClass | None, account: Account) -> Self:
+        """The row of `student` (in `school_class`, if known) and their guardian's `account`."""
+        return cls(
+            uai=student.uai.value,
+            student_id=student.student_id,
+            student_surname=student.surname,
+            student_first_name=student.first_name,
+            student_birth_date=student.birth_date,
+            class_id=student.class_id or "",
+            class_name=school_class.name if school_class else (student.class_id or ""),
+            level=student.level,
+            account_id=account.account_id,
+            login=account.login.value,
+            surname=account.surname,
+            first_name=account.first_name,
+            has_email=account.email is not None,
+            origin=account.origin,
+            state=account.state,
+            distributed_at=account.distributed_at,
+            last_login_at=account.last_login_at,
+            password=account.password_display,
+        )
 
     @property
     def pupil_name(self) -> str:

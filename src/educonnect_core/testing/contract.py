@@ -557,28 +557,7 @@ class SchoolData:
             if pupil.uai != self.uai or guardian is None:
                 continue
             known = classes.get(pupil.class_id or "")
-            rows.append(
-                ResponsableRow(
-                    uai=self.uai.value,
-                    student_id=pupil.student_id,
-                    student_surname=pupil.surname,
-                    student_first_name=pupil.first_name,
-                    student_birth_date=pupil.birth_date,
-                    class_id=pupil.class_id or "",
-                    class_name=known.name if known else (pupil.class_id or ""),
-                    level=pupil.level,
-                    account_id=guardian.account_id,
-                    login=guardian.login.value,
-                    surname=guardian.surname,
-                    first_name=guardian.first_name,
-                    has_email=guardian.email is not None,
-                    origin=guardian.origin,
-                    state=guardian.state,
-                    distributed_at=guardian.distributed_at,
-                    last_login_at=guardian.last_login_at,
-                    password=guardian.password_display,
-                )
-            )
+            rows.append(ResponsableRow.pair(pupil, known, guardian))
         return rows
 
     def enrolments(self) -> list[Enrolment]:

@@ -394,29 +394,7 @@ class _Directory:
                     yield student, school_class, account
 
     def responsable_rows(self, uai: Uai, selection: Selection) -> Page:
-        rows = (
-            ResponsableRow(
-                uai=uai.value,
-                student_id=s.student_id,
-                student_surname=s.surname,
-                student_first_name=s.first_name,
-                student_birth_date=s.birth_date,
-                class_id=s.class_id or "",
-                class_name=c.name if c else (s.class_id or ""),
-                level=s.level,
-                account_id=a.account_id,
-                login=a.login.value,
-                surname=a.surname,
-                first_name=a.first_name,
-                has_email=a.email is not None,
-                origin=a.origin,
-                state=a.state,
-                distributed_at=a.distributed_at,
-                last_login_at=a.last_login_at,
-                password=a.password_display,
-            )
-            for s, c, a in self._pairs(uai)
-        )
+        rows = (ResponsableRow.pair(s, c, a) for s, c, a in self._pairs(uai))
         return select_rows(rows, selection)
 
     def statistics(self, uai: Uai, at: datetime) -> SchoolStatistics:
