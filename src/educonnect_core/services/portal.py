@@ -246,11 +246,9 @@ class Portal:
             if account is None:
                 uow.commit()
                 raise CredentialsRefused
+            children = self._children(uow, account)
             self._check_birth_dates(
-                uow,
-                account,
-                now,
-                {named_child(self._children(uow, account)).student_id: birth_date},
+                uow, account, children, now, {named_child(children).student_id: birth_date}
             )
             token, link = self._rt.new_activation(address, now)
             account.begin_activation(now, self._rt.hasher.hash(new_password), link)
@@ -278,10 +276,15 @@ class Portal:
         return address.value
 
     def _check_birth_dates(
-        self, uow: UnitOfWork, account: Account, now: datetime, answers: Mapping[str, date]
+        self,
+        uow: UnitOfWork,
+        account: Account,
+        children: Sequence[Student],
+        now: datetime,
+        answers: Mapping[str, date],
     ) -> None:
-        """Check the birth dates given for `answers`' pupils; on a mismatch, count the failure,
-        commit it and raise. A lock in force refuses without checking.
+        """Check the birth dates given for `answers`' pupils among the account's `children`; on a
+        mismatch, count the failure, commit it and raise. A lock in force refuses without checking.
         """
         actor = f"guardian:{account.login}"
         throttle = self._rt.policy.birth_date_throttle
@@ -292,9 +295,9 @@ class Portal:
             )
             uow.commit()
             raise BirthDateLocked(account.login.value, locked_until)
-        children = {c.student_id: c for c in self._children(uow, account)}
+        known = {c.student_id: c for c in children}
         if (
-            all(sid in children and children[sid].birth_date == day for sid, day in answers.items())
+            all(sid in known and known[sid].birth_date == day for sid, day in answers.items())
             and answers
         ):
             return
@@ -493,7 +496,7 @@ class Portal:
             if any(day is None for day in answers.values()):
                 answers = {}
             self._check_birth_dates(
-                uow, account, now, {k: v for k, v in answers.items() if v is not None}
+                uow, account, children, now, {k: v for k, v in answers.items() if v is not None}
             )
             password_hash = None if new_password is None else self._rt.hasher.hash(new_password)
             changed = account.self_activate(now, origin, password_hash)
