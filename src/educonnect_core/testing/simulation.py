@@ -270,7 +270,8 @@ class SchoolYear:
         self.portal = app.portal()
         self.school_of = {s.uai: s for s in feed.snapshot.schools}
         self._corrected = False
-        self._known: dict[str, tuple[Uai, str, AccountState, bool]] = {}
+        #: login → (a school of the guardian, account id), learnt from the lists at the rentrée.
+        self._known: dict[str, tuple[Uai, str]] = {}
 
     def __repr__(self) -> str:
         return f"<SchoolYear {len(self.result.timeline)} events>"
@@ -291,16 +292,14 @@ class SchoolYear:
                 return director.director_id, director
         raise LookupError(uai)
 
-    def _accounts(self) -> dict[str, tuple[Uai, str, AccountState, bool]]:
-        """Login → (a school, name, state, has e-mail), across every director's schools."""
-        found: dict[str, tuple[Uai, str, AccountState, bool]] = {}
+    def _accounts(self) -> dict[str, tuple[Uai, str]]:
+        """Login → (a school, account id), across every director's schools."""
+        found: dict[str, tuple[Uai, str]] = {}
         for director in self.feed.directors:
             admin = self.admins[director.director_id]
             for uai in sorted(director.uais):
                 for row in admin.rows(uai, Selection(page_size=0)).rows:
-                    found.setdefault(
-                        row.login, (uai, row.responsable_name, row.state, row.has_email)
-                    )
+                    found.setdefault(row.login, (uai, row.account_id))
         return found
 
     def _password_on_letter(self, uai: Uai, login: str) -> str | None:
@@ -380,7 +379,7 @@ class SchoolYear:
                 )
 
     def _plan(
-        self, guardians: dict[str, tuple[Uai, str, AccountState, bool]]
+        self, guardians: dict[str, tuple[Uai, str]]
     ) -> dict[int, list[tuple[int, str, Callable[[str], None]]]]:
         """Decide, for each guardian, what they do and when (seeded)."""
         plans: dict[int, list[tuple[int, str, Callable[[str], None]]]] = defaultdict(list)
@@ -393,7 +392,6 @@ class SchoolYear:
             ),
             None,
         )
-        by_id = {r.responsable_id: r for r in self.feed.snapshot.responsables}
         for login in sorted(guardians):
             roll = self.rng.random()
             day = self.rng.randrange(1, 60)
@@ -405,24 +403,15 @@ class SchoolYear:
             elif roll < 0.85:
                 plans[day].append((hour, login, self.first_connection_only))
         if blocked is not None:
-            account_login = self._login_of(by_id[blocked].responsable_id, guardians)
+            account_login = next(
+                (login for login, (_, aid) in guardians.items() if aid == blocked), None
+            )
             if account_login:
                 for plan in plans.values():
                     plan[:] = [p for p in plan if p[1] != account_login]
                 plans[2].append((20, account_login, self.activate))
                 plans[4].append((19, account_login, self.activate))
         return plans
-
-    def _login_of(
-        self, account_id: str, guardians: dict[str, tuple[Uai, str, AccountState, bool]]
-    ) -> str | None:
-        for director in self.feed.directors:
-            admin = self.admins[director.director_id]
-            for uai in sorted(director.uais):
-                for row in admin.rows(uai, Selection(page_size=0)).rows:
-                    if row.account_id == account_id:
-                        return row.login
-        return None
 
     def _child_named(self, login: str) -> date:
         """The true birth date of the child the first-connection screen names."""
@@ -468,11 +457,7 @@ class SchoolYear:
 
     def self_service(self, login: str) -> None:
         """A guardian creates their account by SMS or through FranceConnect."""
-        uai = self._known[login][0]
-        by_login = {}
-        for row in self.admins[self._admin_for(uai)[0]].rows(uai, Selection(logins={login})).rows:
-            by_login[row.account_id] = row
-        account_id = next(iter(by_login))
+        account_id = self._known[login][1]
         responsable = next(
             r for r in self.feed.snapshot.responsables if r.responsable_id == account_id
         )
