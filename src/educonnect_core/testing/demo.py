@@ -152,7 +152,7 @@ def main(say: Callable[[str], object] = print) -> None:
     kind = again.outcomes[0].letter
     step(f"Mot de passe perdu : réinitialisé et re-notifié ({kind.name if kind else '?'}).")
 
-    stats = admin.statistics(UAI)
+    stats = admin.recount_statistics(UAI)
     summary = stats.summary
     step(
         f"Statistiques : {summary.accounts} comptes, {summary.activated} activés "
