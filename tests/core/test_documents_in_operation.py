@@ -5,7 +5,8 @@ document exists; an out-of-scope access is recorded.
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
 
 import attrs
 import pytest
@@ -24,7 +25,9 @@ from tests.core.support import (
 from educonnect_core import (
     Channel,
     Document,
+    DocumentRenderer,
     EduconnectError,
+    LetterContent,
     NotInScope,
     Responsable,
     Selection,
@@ -115,14 +118,19 @@ class TestExports:
 
 
 class _Failing:
-    """A renderer whose account list fails."""
+    """A renderer whose account list fails, its sheets drawn by `inner`."""
 
-    def __init__(self, inner: object, account_list: object) -> None:
+    def __init__(
+        self, inner: DocumentRenderer, account_list: Callable[[AccountList], Document]
+    ) -> None:
         self._inner = inner
         self.account_list = account_list
 
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._inner, name)
+    def notification_sheets(
+        self, letters: Sequence[LetterContent], created_at: datetime
+    ) -> Document:
+        """The inner renderer's sheets."""
+        return self._inner.notification_sheets(letters, created_at)
 
 
 class TestOutOfScopeIsAudited:
