@@ -122,6 +122,7 @@ class TestVocabulary:
 
     def test_menu_labels_and_the_empty_search(self) -> None:
         assert menu_label(Action.EXPORT_CSV) == "Exporter la liste des responsables (format csv)"
+        assert Action.EXPORT_CSV.label == menu_label(Action.EXPORT_CSV)
         assert menu_label(Action.EXPORT_PDF) == "Imprimer la liste des responsables (format pdf)"
         assert menu_label(Action.RESET_PASSWORD) == "Réinitialiser le(s) mot(s) de passe"
         assert menu_label(Action.RESET_PASSWORD, unit=True) == "Réinitialiser le mot de passe"
