@@ -44,5 +44,5 @@ class TestDemo:
         assert "J+1 : date corrigée par le flux" in text
         # By hand: Céline DUPONT and Aïssatou DIALLO activate (2 of 6 accounts); their children
         # Léa, Enzo and Sékou are 3 of the 5 pupils.
-        assert "Statistiques : 6 comptes, 2 activés (33.3 %), 60.0 % des élèves" in text
+        assert "Statistiques : 6 comptes, 2 activés (33.33 %), 60 % des élèves" in text
         assert any(line.endswith("documents.") for line in lines)

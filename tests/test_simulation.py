@@ -67,7 +67,7 @@ class TestSchoolYear:
             states = {r.state for r in rows}
             assert AccountState.ACTIVATED in states
             assert AccountState.NOT_NOTIFIED not in states, "everyone was notified at the rentrée"
-            stats = admin.statistics(uai)
+            stats = admin.recount_statistics(uai)
             assert stats.summary.accounts == len({r.account_id for r in rows})
         assert any(d.filename.endswith(".csv") for _, d in result.documents)
         paths = [f"{folder}/{d.filename}" for folder, d in result.documents]

@@ -130,7 +130,7 @@ def run_demo(out: Path, *, seed: int, pupils: int, console: Console) -> None:
         for director in feed.directors:
             admin = app.administration(director)
             for uai in sorted(director.uais):
-                s = admin.statistics(uai).summary
+                s = admin.recount_statistics(uai).summary
                 table.add_row(
                     f"{uai} {names[uai]}",
                     str(s.accounts),

@@ -279,7 +279,7 @@ def account(ctx: typer.Context, uai: str, login: str, as_json: JsonOpt = False) 
 def stats(ctx: typer.Context, uai: str, as_json: JsonOpt = False) -> None:
     """Les statistiques d'une école (guide §6.1)."""
     with _guard(), open_app(_settings(ctx)) as application:
-        result = application.administration(_director(ctx, uai)).statistics(uai)
+        result = application.administration(_director(ctx, uai)).recount_statistics(uai)
     if as_json:
         render.dump_json(console, render.statistics_json(result))
         return

@@ -5,6 +5,7 @@ The read models of the director's list and statistics live in `readmodels`.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
@@ -17,6 +18,7 @@ from educonnect_core.domain.directory import GuardianLink, School, SchoolClass, 
 from educonnect_core.domain.selection import Page, Selection
 from educonnect_core.domain.statistics import SchoolStatistics
 from educonnect_core.domain.values import Uai
+from educonnect_core.serialization import structure, unstructure
 from educonnect_sql.accounts import chunks
 from educonnect_sql.bulk import binder, executemany, ids_parameter, in_ids, insert_sql, loader
 from educonnect_sql.codec import (
@@ -27,7 +29,7 @@ from educonnect_sql.codec import (
     student_values,
 )
 from educonnect_sql.readmodels import responsable_rows, school_statistics
-from educonnect_sql.schema import CLASSES, LINKS, SCHOOLS, STUDENTS
+from educonnect_sql.schema import CLASSES, LINKS, SCHOOLS, STATISTICS, STUDENTS
 
 if TYPE_CHECKING:
     from educonnect_sql.storage import SqlUnitOfWork
@@ -234,3 +236,21 @@ class SqlDirectory:
         self._uow.flush()
         with self._uow.guard():
             return school_statistics(self._uow.connection, uai, at)
+
+    def store_statistics(self, statistics: SchoolStatistics) -> None:
+        """Replace the school's stored statistics (not a directory write: no version bump)."""
+        row = {
+            "uai": statistics.uai,
+            "computed_at": statistics.computed_at,
+            "body": json.dumps(unstructure(statistics), ensure_ascii=False, sort_keys=True),
+        }
+        with self._uow.guard():
+            upsert(self._uow.writer(), STATISTICS, "uai", [row])
+
+    def stored_statistics(self, uai: Uai) -> SchoolStatistics | None:
+        """The school's last stored statistics, if any."""
+        with self._uow.guard():
+            body = self._uow.connection.execute(
+                select(STATISTICS.c.body).where(STATISTICS.c.uai == uai.value)
+            ).scalar_one_or_none()
+        return None if body is None else structure(json.loads(body), SchoolStatistics)

@@ -27,7 +27,7 @@ from sqlalchemy import (
 from educonnect_core.domain.account import HIDDEN_PASSWORD
 from educonnect_core.domain.lifecycle import AccountState, Origin
 from educonnect_core.domain.selection import Page, ResponsableRow, Selection, SortColumn
-from educonnect_core.domain.statistics import TOTAL, SchoolStatistics, StatisticsLine
+from educonnect_core.domain.statistics import TOTAL, SchoolStatistics, StatisticsLine, level_label
 from educonnect_core.domain.values import Level, Uai, search_key
 from educonnect_sql.codec import PROVISIONAL
 from educonnect_sql.schema import ACCOUNTS, CLASSES, LINKS, STUDENTS
@@ -273,8 +273,8 @@ def school_statistics(connection: Connection, uai: Uai, at: datetime) -> SchoolS
             label, order = class_name, (class_name, key)
         elif kind == "level":
             level = None if key is None else Level(key)
-            label = level.name if level else "Non renseigné"
-            order = (level.rank, level.name) if level else (99, label)
+            label = level_label(level)
+            order = (level.rank if level else 99, label)
         else:
             label, order = TOTAL, ()
         line = StatisticsLine(

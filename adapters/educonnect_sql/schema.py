@@ -41,6 +41,7 @@ __all__ = [
     "METADATA",
     "OUTBOX",
     "SCHOOLS",
+    "STATISTICS",
     "STUDENTS",
     "VERSION_TABLE",
     "BinaryText",
@@ -230,4 +231,14 @@ AUDIT: Final = Table(
     Column("detail", Text, nullable=False),
     Index("ix_audit_trail_account", "account_id", "seq"),
     Index("ix_audit_trail_at", "at"),
+)
+
+#: The last statistics computed for each school (guide §6.1: nightly and on demand), as JSON.
+STATISTICS: Final = Table(
+    "school_statistics",
+    METADATA,
+    Column("uai", String(8), primary_key=True),
+    Column("computed_at", UtcDateTime, nullable=False),
+    #: The `SchoolStatistics` as JSON (cattrs); it holds counts only, never a secret.
+    Column("body", Text, nullable=False),
 )

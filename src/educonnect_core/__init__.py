@@ -41,6 +41,14 @@ from educonnect_core.domain.lifecycle import (
     Event,
     Origin,
 )
+from educonnect_core.domain.messages import (
+    ACCOUNT_MENUS,
+    LIST_MENUS,
+    Say,
+    confirmation_question,
+    confirmation_warning,
+    menu_label,
+)
 from educonnect_core.domain.permissions import PERMISSIONS, Action, Permission, permission
 from educonnect_core.domain.policy import LoginScheme, PasswordRule, Policy, Throttle
 from educonnect_core.domain.records import (
@@ -61,7 +69,9 @@ from educonnect_core.domain.statistics import (
     Enrolment,
     SchoolStatistics,
     StatisticsLine,
+    StatisticsTable,
     compute_statistics,
+    format_percent,
 )
 from educonnect_core.domain.values import LEVELS, Email, Ine, Level, Login, Mobile, Uai
 from educonnect_core.errors import (
@@ -87,10 +97,12 @@ from educonnect_core.ports import (
     Clock,
     Directory,
     DocumentRenderer,
+    DocumentSink,
     Mailer,
     Outbox,
     PasswordHasher,
     SecretSource,
+    StagedDocument,
     Storage,
     UnitOfWork,
 )
@@ -107,6 +119,7 @@ from educonnect_core.services.portal import (
 )
 from educonnect_core.services.relay import DeliveryReport, OutboxRelay
 from educonnect_core.services.reports import (
+    CONFIRMATIONS,
     MESSAGES,
     AccountOutcome,
     AccountPage,
@@ -115,14 +128,18 @@ from educonnect_core.services.reports import (
     Reminder,
     Skip,
 )
+from educonnect_core.services.statistics import StatisticsPage
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ACCOUNT_MENUS",
+    "CONFIRMATIONS",
     "CSV_HEADER",
     "HIDDEN_PASSWORD",
     "LETTERS",
     "LEVELS",
+    "LIST_MENUS",
     "MACHINE",
     "MESSAGES",
     "PERMISSIONS",
@@ -156,6 +173,7 @@ __all__ = [
     "DirectorySnapshot",
     "Document",
     "DocumentRenderer",
+    "DocumentSink",
     "EduConnect",
     "EduconnectError",
     "Email",
@@ -199,6 +217,7 @@ __all__ = [
     "Reminder",
     "Responsable",
     "ResponsableRow",
+    "Say",
     "School",
     "SchoolClass",
     "SchoolStatistics",
@@ -208,7 +227,10 @@ __all__ = [
     "Session",
     "Skip",
     "SortColumn",
+    "StagedDocument",
     "StatisticsLine",
+    "StatisticsPage",
+    "StatisticsTable",
     "Storage",
     "StorageError",
     "Student",
@@ -220,9 +242,13 @@ __all__ = [
     "UnitOfWork",
     "compose",
     "compute_statistics",
+    "confirmation_question",
+    "confirmation_warning",
     "csv_bytes",
     "export_filename",
+    "format_percent",
     "letter_for",
+    "menu_label",
     "permission",
     "select_rows",
 ]

@@ -11,6 +11,7 @@ from educonnect_core.domain.directory import DirectorySnapshot
 from educonnect_core.domain.letters import LetterSettings
 from educonnect_core.domain.policy import Policy
 from educonnect_core.domain.records import Director
+from educonnect_core.domain.statistics import SchoolStatistics
 from educonnect_core.ports import (
     Clock,
     DocumentRenderer,
@@ -24,6 +25,7 @@ from educonnect_core.services.integration import IntegrationReport, Rejection, i
 from educonnect_core.services.portal import Portal
 from educonnect_core.services.relay import DeliveryReport, OutboxRelay
 from educonnect_core.services.runtime import Runtime
+from educonnect_core.services.statistics import compute_all
 
 __all__ = ["EduConnect"]
 
@@ -86,6 +88,12 @@ class EduConnect:
     ) -> IntegrationReport:
         """Apply one run of the directory feed (SPEC §8); see `services.integration`."""
         return integrate(self.runtime, snapshot, rejected)
+
+    def compute_all_statistics(self) -> tuple[SchoolStatistics, ...]:
+        """The nightly computation of every school's statistics (guide §6.1 « automatiquement
+        toutes les nuits »): the host schedules this call; one unit of work per school.
+        """
+        return compute_all(self.runtime)
 
     def deliver_pending(self) -> DeliveryReport:
         """Hand every committed, due e-mail to the mailer (the outbox relay)."""

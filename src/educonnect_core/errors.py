@@ -79,14 +79,21 @@ class NotInScope(EduconnectError, PermissionError):
 
 
 class ActionNotAllowed(EduconnectError):
-    """The permission matrix forbids `action` for an account in `state`."""
+    """The permission matrix forbids `action` for an account in `state` (both code names:
+    ``RESET_PASSWORD``, ``NOT_NOTIFIED``); `french` names them in French (« Impossible de
+    réinitialiser le mot de passe : le compte est à l'état « Non notifié ». »).
+    """
 
     def __init__(self, account_id: str, state: str, action: str) -> None:
         self.account_id = account_id
         self.state = state
         self.action = action
         super().__init__(f"account {account_id}: {action} is not allowed in state {state}")
-        self.french = f"Action impossible pour un compte dans cet état ({state})."
+        # The sentence names the state and the action in French; the table of messages sits in
+        # the domain, which imports this module, hence the import here.
+        from educonnect_core.domain.messages import refusal  # noqa: PLC0415
+
+        self.french = refusal(state, action)
 
 
 class TransitionNotAllowed(ActionNotAllowed):

@@ -26,10 +26,12 @@ __all__ = [
     "Clock",
     "Directory",
     "DocumentRenderer",
+    "DocumentSink",
     "Mailer",
     "Outbox",
     "PasswordHasher",
     "SecretSource",
+    "StagedDocument",
     "Storage",
     "UnitOfWork",
 ]
@@ -95,6 +97,39 @@ class DocumentRenderer(Protocol):
     def account_list(self, listing: AccountList) -> Document:
         """The list of accounts of guide §5.4: creation date, « Ecole : UAI - nom », the columns,
         the footnote on provisional passwords; paged with repeated headers.
+        """
+        ...
+
+
+class StagedDocument(Protocol):
+    """A document a `DocumentSink` holds safely but has not yet made visible (e.g. a complete
+    temporary file beside its target, flushed to disk).
+    """
+
+    def publish(self) -> str:
+        """Make the document visible where it belongs (e.g. rename it onto its final name) and
+        return where it went (a path, a URL). Called once, after the operation committed; it
+        must not fail for want of room, which `stage` already took.
+        """
+        ...
+
+    def discard(self) -> None:
+        """Forget the staged document (the operation did not commit); never raises for a
+        document already gone.
+        """
+        ...
+
+
+class DocumentSink(Protocol):
+    """Where the documents of an operation go (paper notification sheets, exports), made part
+    of the operation: the core stages the document BEFORE committing — if staging raises,
+    nothing is committed (no password reset, no distribution date) — then publishes it after the
+    commit, or discards it if the commit fails.
+    """
+
+    def stage(self, document: Document) -> StagedDocument:
+        """Write `document` completely where it cannot be mistaken for a finished one, or raise
+        `EduconnectError` (with a French sentence) saying why it cannot be written.
         """
         ...
 
@@ -249,6 +284,16 @@ class Directory(Protocol):
 
     def statistics(self, uai: Uai, at: datetime) -> SchoolStatistics:
         """The statistics of school `uai`: exactly `compute_statistics` over its pupils."""
+        ...
+
+    def store_statistics(self, statistics: SchoolStatistics) -> None:
+        """Keep `statistics` as the last computation for its school (replacing the previous
+        one) when the unit of work commits. Storing them changes no directory data.
+        """
+        ...
+
+    def stored_statistics(self, uai: Uai) -> SchoolStatistics | None:
+        """The last statistics stored for school `uai`, exactly as stored; None if never."""
         ...
 
 

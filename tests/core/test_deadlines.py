@@ -133,7 +133,9 @@ class TestProvisionalPasswordThreeMonths:
         login = LOGINS[CLAIRE]
         scene.activate(login)
         reset_at = scene.world.clock.advance(days=100)
-        page = scene.admin.reset_password(UAI, login)
+        report = scene.admin.reset_password(UAI, login)
+        assert report.messages == ("Le mot de passe a bien été réinitialisé.",)
+        page = scene.page(login)
         limit = add_months(reset_at, 3)
         _login_at(scene, login, page.password, limit)
         with pytest.raises(CredentialsRefused):

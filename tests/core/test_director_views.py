@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date
+from typing import cast
 
 import pytest
 from tests.core.support import (
@@ -36,6 +37,7 @@ from educonnect_core import (
     AccountState,
     Action,
     ActionNotAllowed,
+    AuditEntry,
     Channel,
     Director,
     NotInScope,
@@ -188,8 +190,11 @@ class TestBulkActionsNeverAbort:
         assert [(o.login, o.skip) for o in report.not_done] == [
             (LOGINS[MARC], Skip.RESET_NOT_APPLIED)
         ]
-        assert report.messages == ("4 mots de passe réinitialisés.", WARNING)
-        assert MESSAGES[Skip.RESET_NOT_APPLIED] == WARNING
+        assert report.messages == (
+            "Le mot de passe a bien été réinitialisé pour les responsable(s) sélectionné(s).",
+            WARNING,
+        )
+        assert MESSAGES[Skip.RESET_NOT_APPLIED][0].text == WARNING
         assert scene.stored(LOGINS[MARC]) == before
         for outcome in report.done:
             account = scene.stored(outcome.login)
@@ -244,7 +249,13 @@ class TestBulkActionsNeverAbort:
         before = scene.fingerprint()
         with pytest.raises(NotInScope):
             scene.admin.notify(OTHER_UAI, [LOGINS[AWA]], Channel.PAPER)
-        assert scene.fingerprint() == before
+        after = scene.fingerprint()
+        # Nothing changed but the audit trail, which records the refusal (issue 9 item 15).
+        assert after[:3] + after[4:] == before[:3] + before[4:]
+        trail_before, trail_after = cast(tuple[AuditEntry, ...], before[3]), scene.audit()
+        assert tuple(trail_after[: len(trail_before)]) == trail_before
+        (refusal,) = trail_after[len(trail_before) :]
+        assert (refusal.action, refusal.outcome) == ("NOTIFY", "refused: out of scope")
 
 
 class TestUnitResetVersusBulk:
@@ -273,7 +284,9 @@ class TestUnitResetVersusBulk:
         _mixed(scene)
         login = LOGINS[rid]
         state = scene.stored(login).state
-        page = scene.admin.reset_password(UAI, login)
+        report = scene.admin.reset_password(UAI, login)
+        assert report.messages == ("Le mot de passe a bien été réinitialisé.",)
+        page = scene.page(login)
         assert page.password == scene.password(login)
         assert page.state is state
         assert [c.student_id for c in page.children_here]

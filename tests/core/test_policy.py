@@ -60,7 +60,9 @@ class TestHardenedPolicy:
             scene.first_connection(login, new_password=CHOSEN)
         scene.activate(login, new_password=LONG_CHOICE)
         assert isinstance(scene.portal.login(login, LONG_CHOICE), Session)
-        page = scene.admin.reset_password(UAI, login)
+        report = scene.admin.reset_password(UAI, login)
+        assert report.messages == ("Le mot de passe a bien été réinitialisé.",)
+        page = scene.page(login)
         assert len(page.password) == 16
         scene.portal.change_password(login, page.password, LONG_CHOICE[::-1])
         assert isinstance(scene.portal.login(login, LONG_CHOICE[::-1]), Session)

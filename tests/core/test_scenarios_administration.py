@@ -65,7 +65,9 @@ class TestPremiereNotificationRentreeScolaire:
         assert sorted({r.login for r in with_email.rows}) == sorted(WITH_EMAIL)
         by_mail = admin.notify(UAI, Selection(has_email=True), Channel.EMAIL)
         assert [o.letter for o in by_mail.outcomes] == [LetterKind.C02] * 3
-        assert by_mail.messages == ("3 comptes notifiés par courrier électronique.",)
+        assert by_mail.messages == (
+            "La distribution a été effectuée avec succès pour le(s) compte(s) sélectionné(s).",
+        )
         assert by_mail.document is None
         for rid in (CLAIRE, AWA, JEANNE):
             (mail,) = scene.mails_to(EMAILS[rid])
@@ -75,7 +77,9 @@ class TestPremiereNotificationRentreeScolaire:
             assert f"Mot de passe * : {mail.letter.password}" in mail.letter.lines
 
         by_paper = admin.notify(UAI, Selection(has_email=False), Channel.PAPER)
-        assert by_paper.messages == ("2 comptes notifiés par feuille individuelle.",)
+        assert by_paper.messages == (
+            "La distribution a été effectuée avec succès pour le(s) compte(s) sélectionné(s).",
+        )
         assert by_paper.document is not None
         (sheets,) = scene.world.renderer.sheets
         assert sorted(s.login for s in sheets) == sorted(WITHOUT_EMAIL)
@@ -114,14 +118,12 @@ class TestPremiereNotificationRentreeScolaire:
         assert {(o.login, o.skip) for o in report.not_done} == {
             (login, Skip.NO_EMAIL) for login in WITHOUT_EMAIL
         }
-        names = ", ".join(
-            f"{o.name} ({o.login})" for o in report.outcomes if o.skip is Skip.NO_EMAIL
-        )
+        names = " , ".join(f"{o.listed_name}" for o in report.outcomes if o.skip is Skip.NO_EMAIL)
         assert report.messages[1] == (
             "Aucune adresse mail n'étant renseignée, la distribution par mail est impossible "
-            f"pour {names}."
+            f"pour le(s) responsable(s) suivant(s) (total : 2 compte(s)) : {names}"
         )
-        assert MESSAGES[Skip.NO_EMAIL].format(names) == report.messages[1]
+        assert MESSAGES[Skip.NO_EMAIL][0].text.format(count=2, names=names) == report.messages[1]
         assert states(scene, WITHOUT_EMAIL) == dict.fromkeys(WITHOUT_EMAIL, N.name)
         assert states(scene, WITH_EMAIL) == dict.fromkeys(WITH_EMAIL, D.name)
         skipped = [e.outcome for e in scene.audit() if e.action == "NOTIFY" and e.outcome != "done"]
@@ -181,7 +183,7 @@ class TestSuivreLAvancement:
             rows = scene.admin.rows(UAI, Selection(states={state}, sort=SortColumn.LOGIN))
             assert {r.login for r in rows.rows} == {k for k, v in expected.items() if v is state}
 
-        stats = scene.admin.statistics(UAI)
+        stats = scene.admin.recount_statistics(UAI)
         assert stats.computed_at == scene.now
         summary = stats.summary
         assert summary.accounts == 5
@@ -196,7 +198,7 @@ class TestSuivreLAvancement:
         assert (by_class["CE1 B"].accounts, by_class["CE1 B"].activated) == (2, 1)
         assert by_class["Total"].accounts == 6 > summary.accounts
         levels = [line.label for line in stats.by_level]
-        assert levels == ["Cours préparatoire", "Cours élémentaire 1ère année", "Total"]
+        assert levels == ["CP", "CE1", "Total"]
 
 
 class TestAvantLEcheanceDesTroisMois:
@@ -232,7 +234,7 @@ class TestAvantLEcheanceDesTroisMois:
 
         resent = scene.admin.resend_activation_email(UAI, LOGINS[AWA])
         assert [o.letter for o in resent.outcomes] == [LetterKind.C07]
-        assert resent.messages == ("Le courriel d’activation a été renvoyé.",)
+        assert resent.messages == ("Le mail a été renvoyé.",)
         new_token = scene.token(EMAILS[AWA])
         assert new_token != old_token
 

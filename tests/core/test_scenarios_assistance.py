@@ -132,7 +132,11 @@ class TestPerteDeSonMotDePasseDejaChange:
         scene.activate(login)
         assert scene.page(login).password == HIDDEN_PASSWORD
 
-        page = scene.admin.reset_password(UAI, login)
+        report = scene.admin.reset_password(UAI, login)
+
+        assert report.messages == ("Le mot de passe a bien été réinitialisé.",)
+
+        page = scene.page(login)
         assert page.state is V
         assert len(page.password) == 8
         assert page.password != HIDDEN_PASSWORD

@@ -186,6 +186,16 @@ class Account:
         return None
 
     @property
+    def credential_address(self) -> Email | None:
+        """Where a letter carrying a password may be mailed (issue 9, item 6): the guardian's
+        own address once it is confirmed (an ACTIVATED account's), else the directory's — never
+        the address typed at first connection that nobody confirmed yet.
+        """
+        if self.state is AccountState.ACTIVATED and self.chosen_email is not None:
+            return self.chosen_email
+        return self.directory_email
+
+    @property
     def password_display(self) -> str:
         """The password column of the account page and the exports: clear, ``******`` or empty."""
         if self.state is AccountState.NOT_NOTIFIED:

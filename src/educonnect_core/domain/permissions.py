@@ -26,7 +26,7 @@ class Action(enum.Enum):
     RESET_PASSWORD = "Réinitialiser le mot de passe"
     RESEND_ACTIVATION_EMAIL = "Renvoyer un courriel d’activation"
     EXPORT_PDF = "Imprimer la liste des responsables (format pdf)"
-    EXPORT_CSV = "Imprimer la liste des responsables (format csv)"
+    EXPORT_CSV = "Exporter la liste des responsables (format csv)"
 
     @property
     def label(self) -> str:

@@ -1,23 +1,26 @@
 """What the director's use cases hand back: per-account outcomes in the guide's words, the account
-page, the reminder list.
+page, the reminder list. Every sentence comes from `domain.messages`.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
-from datetime import date, datetime
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, tzinfo
+from types import MappingProxyType
 from typing import Final
 
 import attrs
 
 from educonnect_core.domain.letters import LetterKind
 from educonnect_core.domain.lifecycle import AccountState, Channel, Origin
+from educonnect_core.domain.messages import NOT_GIVEN, NOT_GIVEN_FEMININE, Say, name_list
 from educonnect_core.domain.permissions import Action
 from educonnect_core.domain.records import Document
 from educonnect_core.domain.values import Level
 
 __all__ = [
+    "CONFIRMATIONS",
     "MESSAGES",
     "AccountOutcome",
     "AccountPage",
@@ -29,29 +32,42 @@ __all__ = [
 
 
 class Skip(enum.Enum):
-    """Why an account of a bulk selection was not processed (or processed only in part)."""
+    """Why an account of a selection was not processed (or processed only in part)."""
 
+    #: E-mail notification of an account without any address (guide §5.3.1).
     NO_EMAIL = "no_email"
+    #: A letter carrying a password whose only address is one nobody confirmed (issue 9 item 6).
+    UNCONFIRMED_EMAIL = "unconfirmed_email"
+    #: A reset asked for a NOT_NOTIFIED account from the list: notified without it, or left.
     RESET_NOT_APPLIED = "reset_not_applied"
 
 
-#: The guide's messages (SPEC §3–4); the other sentences follow their style.
-MESSAGES: Final = {
-    Skip.RESET_NOT_APPLIED: (
-        "Avertissement : les mots de passe des comptes qui n'étaient pas encore notifiés "
-        "n'ont pas été mis à jour."
-    ),
-    Skip.NO_EMAIL: (
-        "Aucune adresse mail n'étant renseignée, la distribution par mail est impossible pour {}."
-    ),
-}
+#: The sentence of each reason, for a selection and for one account (guide §5.3, §5.5).
+MESSAGES: Final[Mapping[Skip, tuple[Say, Say]]] = MappingProxyType(
+    {
+        Skip.NO_EMAIL: (Say.NO_EMAIL, Say.NO_EMAIL_ONE),
+        Skip.UNCONFIRMED_EMAIL: (Say.UNCONFIRMED_EMAIL, Say.UNCONFIRMED_EMAIL_ONE),
+        Skip.RESET_NOT_APPLIED: (Say.RESET_NOT_APPLIED, Say.RESET_NOT_APPLIED),
+    }
+)
+
+#: The confirmation after an action that was applied: for a selection, for one account.
+CONFIRMATIONS: Final[Mapping[Action, tuple[Say, Say]]] = MappingProxyType(
+    {
+        Action.NOTIFY: (Say.NOTIFIED, Say.NOTIFIED_ONE),
+        Action.NOTIFY_WITH_RESET: (Say.NOTIFIED, Say.NOTIFIED_ONE),
+        Action.RESET_PASSWORD: (Say.RESET, Say.RESET_ONE),
+        Action.RESEND_ACTIVATION_EMAIL: (Say.RESENT, Say.RESENT),
+    }
+)
 
 
 @attrs.frozen
 class AccountOutcome:
-    """What a bulk or unit action did to one account."""
+    """What an action did to one account."""
 
     login: str
+    #: « Prénom NOM ».
     name: str
     done: bool
     state_before: AccountState | None = None
@@ -59,12 +75,18 @@ class AccountOutcome:
     password_reset: bool = False
     letter: LetterKind | None = None
     skip: Skip | None = None
+    #: « NOM Prénom », as the guide's messages list people.
+    listed_name: str = ""
 
 
 @attrs.frozen
 class ActionReport:
-    """The result of a director's action: per account, the messages to show, and the document
-    (paper notification) if one was produced.
+    """The result of a director's action, the same shape for a selection and for one account.
+
+    A selection (`unit` False) comes from the list of responsables; one account (`unit` True)
+    from its page, and its messages are the guide's one-account variants. `outcomes` has one
+    entry per account, done or not and why; `document` is the paper notification's PDF (one page
+    per account) if one was produced, and `location` where a `DocumentSink` published it.
     """
 
     action: Action
@@ -73,6 +95,8 @@ class ActionReport:
     outcomes: tuple[AccountOutcome, ...]
     channel: Channel | None = None
     document: Document | None = None
+    unit: bool = False
+    location: str | None = None
 
     @property
     def done(self) -> tuple[AccountOutcome, ...]:
@@ -87,36 +111,22 @@ class ActionReport:
     @property
     def messages(self) -> tuple[str, ...]:
         """The confirmation, then one warning or error per reason, in the guide's words."""
+        which = 1 if self.unit else 0
         out: list[str] = []
-        if self.done:
-            out.append(_confirmation(self.action, self.channel, len(self.done)))
+        if self.done and self.action in CONFIRMATIONS:
+            out.append(CONFIRMATIONS[self.action][which].text)
         for skip in Skip:
             who = [o for o in self.outcomes if o.skip is skip]
-            if not who:
-                continue
-            if skip is Skip.RESET_NOT_APPLIED:
-                out.append(MESSAGES[skip])
-            else:
-                out.append(MESSAGES[skip].format(_names(who)))
+            if who:
+                text = MESSAGES[skip][which].text
+                names = name_list(o.listed_name or o.name for o in who)
+                out.append(text.format(count=len(who), names=names))
         return tuple(out)
 
-
-def _names(outcomes: Iterable[AccountOutcome]) -> str:
-    return ", ".join(f"{o.name} ({o.login})" for o in outcomes)
-
-
-def _confirmation(action: Action, channel: Channel | None, count: int) -> str:
-    plural = "s" if count > 1 else ""
-    if action in (Action.NOTIFY, Action.NOTIFY_WITH_RESET):
-        how = (
-            "par courrier électronique" if channel is Channel.EMAIL else "par feuille individuelle"
-        )
-        return f"{count} compte{plural} notifié{plural} {how}."
-    if action is Action.RESET_PASSWORD:
-        return f"{count} mot{plural} de passe réinitialisé{plural}."
-    if action is Action.RESEND_ACTIVATION_EMAIL:
-        return "Le courriel d’activation a été renvoyé."
-    return f"{count} compte{plural} exporté{plural}."
+    @property
+    def download_label(self) -> str | None:
+        """The label of the link to the PDF after a paper notification (guide §5.3.1)."""
+        return None if self.document is None else Say.DOWNLOAD_PDF.text
 
 
 @attrs.frozen
@@ -149,8 +159,39 @@ class AccountPage:
     last_login_at: datetime | None
     children_here: tuple[ChildView, ...]
     children_elsewhere: tuple[ChildView, ...]
-    #: The actions the matrix allows on this account now.
+    #: The actions the page offers now (its menus): those the matrix allows, less any reset of a
+    #: NOT_NOTIFIED account (guide §5.5: « les options de réinitialisation du mot de passe ne
+    #: sont pas proposées »). Exports belong to the list, not to the page.
     actions: tuple[Action, ...]
+
+    def fields(self, timezone: tzinfo = UTC) -> tuple[tuple[str, str], ...]:
+        """The « Informations du compte » block as (label, value) pairs, in the guide's words
+        (quick guide §6.1): empty values « Non renseigné(e) », dates JJ-MM-AAAA in `timezone`,
+        and no password row for a NOT_NOTIFIED account.
+        """
+
+        def day(moment: datetime | None) -> str:
+            return (
+                NOT_GIVEN_FEMININE if moment is None else f"{moment.astimezone(timezone):%d-%m-%Y}"
+            )
+
+        rows = [("Identifiant", self.login)]
+        if self.state is not AccountState.NOT_NOTIFIED:
+            rows.append(("Mot de passe *", self.password))
+        rows += [
+            ("Courrier électronique", self.email or NOT_GIVEN),
+            ("Téléphone Mobile", self.mobile or NOT_GIVEN),
+            ("Origine du compte", self.origin.label),
+            ("État du compte", self.state.label),
+            ("Date de distribution", day(self.distributed_at)),
+            ("Date de dernière connexion", day(self.last_login_at)),
+        ]
+        return tuple(rows)
+
+    @property
+    def footnote(self) -> str:
+        """The footnote under the block: only provisional passwords are shown."""
+        return Say.PASSWORD_FOOTNOTE.text
 
 
 @attrs.frozen

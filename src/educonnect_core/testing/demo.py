@@ -19,6 +19,7 @@ from educonnect_core.domain.directory import (
 from educonnect_core.domain.lifecycle import Channel
 from educonnect_core.domain.records import Director
 from educonnect_core.domain.selection import Selection
+from educonnect_core.domain.statistics import format_percent
 from educonnect_core.domain.values import Uai
 from educonnect_core.errors import EduconnectError
 from educonnect_core.testing.world import in_memory_world
@@ -152,17 +153,18 @@ def main(say: Callable[[str], object] = print) -> None:
     kind = again.outcomes[0].letter
     step(f"Mot de passe perdu : réinitialisé et re-notifié ({kind.name if kind else '?'}).")
 
-    stats = admin.statistics(UAI)
+    stats = admin.compute_statistics(UAI)  # « Calculer les statistiques »
     summary = stats.summary
     step(
         f"Statistiques : {summary.accounts} comptes, {summary.activated} activés "
-        f"({summary.percent_activated} %), {summary.percent_pupils_with_activated_guardian} % "
+        f"({format_percent(summary.percent_activated)}), "
+        f"{format_percent(summary.percent_pupils_with_activated_guardian)} "
         "des élèves ont au moins un responsable activé."
     )
     for line in stats.by_class:
         step(
             f"  {line.label:8} comptes {line.accounts:3}  activés {line.activated:3}  "
-            f"({line.percent_activated} %)"
+            f"({format_percent(line.percent_activated)})"
         )
     step(f"{len(world.mailer.sent)} courriels envoyés, {len(world.renderer.documents)} documents.")
 

@@ -68,6 +68,8 @@ class _World:
     outbox: dict[str, _Pending] = attrs.Factory(dict)
     sent: dict[str, datetime] = attrs.Factory(dict)
     audit: list[AuditEntry] = attrs.Factory(list)
+    #: The last statistics computed for each school, by UAI.
+    statistics: dict[str, SchoolStatistics] = attrs.Factory(dict)
 
 
 class InMemoryStorage:
@@ -110,6 +112,7 @@ class InMemoryUnitOfWork:
         self._sent: dict[str, datetime] = {}
         self._failed: dict[str, tuple[datetime, str, datetime]] = {}
         self._entries: list[AuditEntry] = []
+        self._statistics: dict[str, SchoolStatistics] = {}
 
     def __repr__(self) -> str:
         return f"<InMemoryUnitOfWork committed={self.committed}>"
@@ -193,6 +196,7 @@ class InMemoryUnitOfWork:
             world.outbox.pop(message_id, None)
             world.sent[message_id] = at
         world.audit.extend(self._entries)
+        world.statistics.update(self._statistics)
 
     def rollback(self) -> None:
         """Forget every uncommitted change."""
@@ -418,6 +422,13 @@ class _Directory:
                 )
             )
         return compute_statistics(uai.value, at, enrolments)
+
+    def store_statistics(self, statistics: SchoolStatistics) -> None:
+        self._uow._statistics[statistics.uai] = statistics
+
+    def stored_statistics(self, uai: Uai) -> SchoolStatistics | None:
+        found = self._uow._statistics.get(uai.value)
+        return found if found is not None else self._uow._world.statistics.get(uai.value)
 
 
 class _Outbox:

@@ -499,7 +499,7 @@ class SchoolYear:
         for director in self.feed.directors:
             admin = self.admins[director.director_id]
             for uai in sorted(director.uais):
-                stats = admin.statistics(uai)
+                stats = admin.recount_statistics(uai)
                 self.result.statistics.append(stats)
                 s = stats.summary
                 self.say(
