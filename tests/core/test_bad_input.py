@@ -288,7 +288,10 @@ def audited_only(call: Callable[[], object], record: str, event: str) -> None:
     refused(call, record, "mot de passe")
     after = scene.fingerprint()
     assert (*after[:3], *after[4:]) == (*before[:3], *before[4:])
-    added = after[3][len(before[3]) :]
+    trail, earlier = after[3], before[3]
+    assert isinstance(trail, tuple)
+    assert isinstance(earlier, tuple)
+    added = trail[len(earlier) :]
     assert [(e.action, e.outcome) for e in added] == [(event, "refused: password policy")]
 
 
