@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from tests.sql.conftest import PostgresServer
 from tests.sql.scenario import DIRECTOR, UAI, GatedStorage, snapshot
 
@@ -21,6 +22,8 @@ from educonnect_core.domain.selection import Selection
 from educonnect_core.errors import CredentialsRefused
 from educonnect_core.testing import in_memory_world
 from educonnect_sql import SqlStorage
+from educonnect_sql.engine import build_engine
+from educonnect_sql.migrate import downgrade, upgrade
 
 #: Enough free failures that the six parallel ones are all checked (none refused as locked).
 POLICY = Policy(login_throttle=Throttle(free=10, first_wait=timedelta(minutes=1)))
@@ -192,3 +195,46 @@ class TestOnPostgres:
     def test_six_parallel_wrong_logins(self, postgres: PostgresServer, round_: int) -> None:
         """Six parallel wrong logins: six refusals, six failures counted."""
         six_parallel_wrong_logins(postgres.fresh_database())
+
+
+class TestMigration0002:
+    """Revision 0002 adds the activity columns to a database already holding accounts."""
+
+    def test_accounts_keep_their_failures(self, tmp_path: Path) -> None:
+        """An account written at revision 0001 with 3 failures reads back with them after the
+        upgrade, at credentials generation 0 and not blocked; the downgrade drops the columns.
+        """
+        url = f"sqlite:///{tmp_path / 'old.db'}"
+        engine = build_engine(url)
+        try:
+            upgrade(engine, "0001")
+            with engine.begin() as connection:
+                connection.exec_driver_sql(
+                    "INSERT INTO accounts (account_id, login, login_base, surname, first_name, "
+                    "surname_key, first_name_key, password_kind, provisional_secret, "
+                    "provisional_carried_at, created_at, state, origin, login_failures, "
+                    "birth_date_failures, version) VALUES ('R1', 'c.lebrun', 'c.lebrun', "
+                    "'LEBRUN', 'Claire', 'lebrun', 'claire', 'provisional', 'ABCD2345', "
+                    "'2025-09-01 08:00:00.000000', '2025-09-01 08:00:00.000000', 'NOTIFIED', "
+                    "'SCHOOL', 3, 0, 2)"
+                )
+            storage = SqlStorage.open(url, migrate=True)
+            try:
+                with storage.unit_of_work() as uow:
+                    found = uow.accounts.get("R1")
+            finally:
+                storage.close()
+            assert found is not None
+            assert (found.login_failures.failures, found.credentials, found.blocked) == (
+                3,
+                0,
+                False,
+            )
+            assert found.version == 2
+            downgrade(engine, "0001")
+            with engine.connect() as connection:
+                columns = {c["name"] for c in sa.inspect(connection).get_columns("accounts")}
+            assert "credentials" not in columns
+            assert "login_failures" in columns
+        finally:
+            engine.dispose()

@@ -393,8 +393,12 @@ class Portal:
 
     def confirm_email(self, token: str) -> str:
         """The guardian opened the C07 link: the account is ACTIVATED. Returns the login.
-        An unknown, used, superseded or expired link gives `ActivationLinkRefused`.
+        An unknown, used, superseded or expired link gives `ActivationLinkRefused` (so does a
+        link that loses a race twice, e.g. with the director's resend).
         """
+        return self._retrying(lambda: self._confirm_email(token), ActivationLinkRefused)
+
+    def _confirm_email(self, token: str) -> str:
         now = self._rt.now()
         with self._rt.storage.unit_of_work() as uow:
             account = uow.accounts.by_activation_digest(token_digest(str(token)))

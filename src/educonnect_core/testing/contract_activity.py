@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import attrs
 import pytest
 
-from educonnect_core.domain.account import FailureCounter
+from educonnect_core.domain.account import FailureCounter, NoPassword
 from educonnect_core.domain.lifecycle import AccountState
 from educonnect_core.domain.policy import Throttle
 from educonnect_core.ports import Storage
@@ -54,6 +55,20 @@ class ActivityContract(_Base):
             found = uow.accounts.get("R1")
         assert found is not None
         assert (found.version, found.blocked) == (1, True)
+
+    def test_round_trip_of_credentials_cap_and_no_password(self, storage: Storage) -> None:
+        """`credentials`, a blocked counter and `NoPassword` are stored and read back as added."""
+        original = account("R1", "j.dupont", state=AccountState.ACTIVATED)
+        original.password = NoPassword()
+        original.credentials = 4
+        original.login_failures = FailureCounter(100, T0, blocked=True)
+        expected = attrs.evolve(original, version=1)
+        self.put(storage, original)
+        with storage.unit_of_work() as uow:
+            found = uow.accounts.get("R1")
+        assert found == expected
+        assert found is not None
+        assert found.blocked
 
     def test_two_units_of_work_each_count(self, storage: Storage) -> None:
         """Two units of work that read the same account both count their failure."""
