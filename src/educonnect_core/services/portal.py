@@ -194,14 +194,18 @@ class Portal:
         except ConcurrentChange:
             raise refusal() from None
 
-    def _refuse_new_password(self, login: str, event: str, password: str) -> None:
-        """Check a new password against the policy; a refusal is audited, then raised."""
+    def _refuse_new_password(
+        self, password: str, event: str, *, record: str, login: str | None
+    ) -> None:
+        """Check a new password against the policy; a refusal is audited (for `login`, if it is
+        one), then raised.
+        """
         try:
-            self._rt.policy.password_rule.check(password, record=str(login), login=str(login))
+            self._rt.policy.password_rule.check(password, record=record, login=login)
         except InvalidField:
             now = self._rt.now()
             try:
-                actor = f"guardian:{Login.parse(login).value}"
+                actor = "guardian:?" if login is None else f"guardian:{Login.parse(login).value}"
             except EduconnectError:
                 actor = "guardian:?"
             with self._rt.storage.unit_of_work() as uow:
@@ -280,7 +284,7 @@ class Portal:
         A wrong birth date is counted (3 allowed, then growing waits) and nothing else changes.
         """
         record = str(login)
-        self._refuse_new_password(login, "FIRST_CONNECTION", new_password)
+        self._refuse_new_password(new_password, "FIRST_CONNECTION", record=record, login=record)
         address = Email.parse(email, record=record)
         _require_dates(record, [birth_date])
         return self._retrying(
@@ -437,7 +441,9 @@ class Portal:
         """Replace the password: the provisional one after a reset (required at the next login),
         or their own. Accounts not yet through their first connection must do that instead.
         """
-        self._refuse_new_password(login, "CHANGE_PASSWORD", new_password)
+        self._refuse_new_password(
+            new_password, "CHANGE_PASSWORD", record=str(login), login=str(login)
+        )
         self._retrying(
             lambda: self._change_password(login, current_password, new_password),
             CredentialsRefused,
@@ -526,7 +532,7 @@ class Portal:
         mobile find the account, every child's birth date is confirmed, the chosen password is
         set; the account becomes ACTIVATED with origin RESPONSABLE. Returns the login.
         """
-        self._refuse_new_password("inscription", "RESPONSABLE", new_password)
+        self._refuse_new_password(new_password, "RESPONSABLE", record="inscription", login=None)
         return self._self_activate(
             Origin.RESPONSABLE,
             surname=surname,
