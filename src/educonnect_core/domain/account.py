@@ -56,7 +56,7 @@ class Chosen:
 @attrs.frozen
 class NoPassword:
     """No password at all: the account was activated through FranceConnect, which erased the
-    provisional one (SPEC §9, issue 9.8). Nothing opens it by login and password; the director
+    provisional one (issue 9.8). Nothing opens it by login and password; the director
     sees it masked, like a chosen password. A reset gives it a provisional password again.
     """
 
