@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Connection, Dialect, Select, select
+from sqlalchemy import Connection, Dialect, Select, case, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from educonnect_core.domain.account import Account
+from educonnect_core.domain.account import Account, FailureCounter
+from educonnect_core.domain.policy import Throttle
 from educonnect_core.domain.values import Mobile
 from educonnect_core.errors import ConcurrentChange
 from educonnect_sql.bulk import (
@@ -203,5 +205,56 @@ class SqlAccounts:
         self._uow.stage_add(account)
 
     def update(self, account: Account) -> None:
-        """Stage a changed account; its version is checked when it is written."""
+        """Stage a changed account; its version is checked when it is written. The activity
+        columns (`ACCOUNT_ACTIVITY`) are left as they are.
+        """
         self._uow.stage_update(account)
+
+    def record_login_failure(
+        self, account_id: str, now: datetime, throttle: Throttle, block_after: int | None
+    ) -> FailureCounter:
+        """One more failure, counted by the database itself (``SET login_failures =
+        login_failures + 1 … RETURNING``): parallel failures each count, the row's version is
+        neither checked nor bumped. The lock and the cap follow in the same transaction, which
+        holds the row's write lock since the increment.
+        """
+        a = ACCOUNTS.c
+        same = a.login_failures_for == a.credentials
+        uow = self._uow
+        with uow.guard():
+            connection = uow.writer()
+            failures = connection.execute(
+                update(ACCOUNTS)
+                .where(a.account_id == account_id)
+                .values(
+                    login_failures=case((same, a.login_failures + 1), else_=1),
+                    login_failures_for=a.credentials,
+                )
+                .returning(a.login_failures)
+            ).scalar_one_or_none()
+            if failures is None:
+                return FailureCounter()
+            counter = FailureCounter.after(int(failures), now, throttle, block_after)
+            connection.execute(
+                update(ACCOUNTS)
+                .where(a.account_id == account_id)
+                .values(login_locked_until=counter.locked_until, login_blocked=counter.blocked)
+            )
+        return counter
+
+    def record_login_success(self, account_id: str, now: datetime, *, connected: bool) -> None:
+        """Failures back to zero (and the last login set when `connected`), without touching
+        the row's version.
+        """
+        a = ACCOUNTS.c
+        values: dict[str, Any] = {
+            "login_failures": 0,
+            "login_locked_until": None,
+            "login_blocked": False,
+            "login_failures_for": a.credentials,
+        }
+        if connected:
+            values["last_login_at"] = now
+        uow = self._uow
+        with uow.guard():
+            uow.writer().execute(update(ACCOUNTS).where(a.account_id == account_id).values(values))

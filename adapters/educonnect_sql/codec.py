@@ -19,6 +19,7 @@ from educonnect_core.domain.account import (
     ActivationLink,
     Chosen,
     FailureCounter,
+    NoPassword,
     Password,
     Provisional,
 )
@@ -28,14 +29,17 @@ from educonnect_core.domain.lifecycle import AccountState, Origin
 from educonnect_core.domain.values import Email, Ine, Level, Login, Mobile, Uai, search_key
 
 __all__ = [
+    "ACCOUNT_ACTIVITY",
     "ACCOUNT_COLUMNS",
     "ACCOUNT_READ",
+    "ACCOUNT_UPDATED",
     "PROVISIONAL",
     "STUDENT_COLUMNS",
     "STUDENT_READ",
     "account_from_row",
     "account_from_values",
     "account_row",
+    "account_update_values",
     "account_values",
     "class_row",
     "letter_from_json",
@@ -49,6 +53,8 @@ __all__ = [
 
 PROVISIONAL: Final = "provisional"
 CHOSEN: Final = "chosen"
+#: `NoPassword`: erased by a FranceConnect activation.
+NO_PASSWORD: Final = "none"  # noqa: S105 - a kind of password, not one
 
 _LETTERS: Final = cattrs.Converter()
 _STATES: Final = {s.name: s for s in AccountState}
@@ -103,8 +109,24 @@ ACCOUNT_COLUMNS: Final = (
     "activation_digest",
     "activation_email",
     "activation_expires_at",
+    "credentials",
+    "login_blocked",
+    "login_failures_for",
     "version",
 )
+
+#: The guardian's activity: written at insert and by the activity statements, never by an update.
+ACCOUNT_ACTIVITY: Final = (
+    "last_login_at",
+    "login_failures",
+    "login_locked_until",
+    "login_blocked",
+    "login_failures_for",
+)
+
+#: The columns a versioned update writes (every column but the id and the activity), in order.
+ACCOUNT_UPDATED: Final = tuple(c for c in ACCOUNT_COLUMNS[1:] if c not in ACCOUNT_ACTIVITY)
+_UPDATED_AT: Final = tuple(ACCOUNT_COLUMNS.index(c) for c in ACCOUNT_UPDATED)
 
 #: The columns an `Account` is read back from, in the order of `account_from_values`.
 ACCOUNT_READ: Final = tuple(
@@ -125,7 +147,6 @@ def account_values(
     instants that are not None go through `instant` (the driver's form, see `bulk.binder`).
     """
     password = account.password
-    provisional = isinstance(password, Provisional)
     activation = account.activation
     login = account.login.value
     mobile = account.mobile
@@ -147,7 +168,7 @@ def account_values(
         account.first_name,
         search_key(account.surname),
         search_key(account.first_name),
-        PROVISIONAL if provisional else CHOSEN,
+        _kind(password),
         password.secret if isinstance(password, Provisional) else None,
         None if carried_at is None else instant(carried_at),
         password.hash if isinstance(password, Chosen) else None,
@@ -168,8 +189,25 @@ def account_values(
         None if activation is None else activation.digest,
         None if activation is None else activation.email.value,
         None if activation is None else instant(activation.expires_at),
+        account.credentials,
+        login_failures.blocked,
+        account.credentials,
         version,
     )
+
+
+def _kind(password: Password) -> str:
+    if isinstance(password, Provisional):
+        return PROVISIONAL
+    return NO_PASSWORD if isinstance(password, NoPassword) else CHOSEN
+
+
+def account_update_values(
+    account: Account, version: int, instant: Callable[[datetime], Any] = _same
+) -> tuple[Any, ...]:
+    """The values of `ACCOUNT_UPDATED` for `account` stored at `version` (no activity)."""
+    values = account_values(account, version, instant)
+    return tuple(values[i] for i in _UPDATED_AT)
 
 
 def account_row(account: Account, version: int) -> dict[str, Any]:
@@ -180,10 +218,10 @@ def account_row(account: Account, version: int) -> dict[str, Any]:
 _NO_FAILURE: Final = FailureCounter()
 
 
-def _counter(failures: int, locked_until: datetime | None) -> FailureCounter:
-    if failures == 0 and locked_until is None:
+def _counter(failures: int, locked_until: datetime | None, blocked: bool = False) -> FailureCounter:
+    if failures == 0 and locked_until is None and not blocked:
         return _NO_FAILURE
-    return FailureCounter(failures, locked_until)
+    return FailureCounter(failures, locked_until, blocked)
 
 
 def account_from_values(
@@ -217,11 +255,16 @@ def account_from_values(
         activation_digest,
         activation_email,
         activation_expires_at,
+        credentials,
+        login_blocked,
+        login_failures_for,
         version,
     ) = values
     password: Password
     if password_kind == PROVISIONAL:
         password = Provisional(provisional_secret, instant(provisional_carried_at))
+    elif password_kind == NO_PASSWORD:
+        password = NoPassword()
     else:
         password = Chosen(password_hash)
     activation = (
@@ -247,13 +290,18 @@ def account_from_values(
         None if last_login_at is None else instant(last_login_at),
         None if activated_at is None else instant(activated_at),
         _counter(
-            login_failures, None if login_locked_until is None else instant(login_locked_until)
-        ),
+            login_failures,
+            None if login_locked_until is None else instant(login_locked_until),
+            bool(login_blocked),
+        )
+        if login_failures_for == credentials
+        else _NO_FAILURE,
         _counter(
             birth_date_failures,
             None if birth_date_locked_until is None else instant(birth_date_locked_until),
         ),
         activation,
+        credentials,
         version,
     )
 

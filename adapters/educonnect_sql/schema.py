@@ -28,6 +28,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    false,
 )
 from sqlalchemy.types import TypeEngine
 
@@ -150,6 +151,8 @@ LINKS: Final = Table(
     Index("ix_guardian_links_responsable", "responsable_id", "student_id"),
 )
 
+#: The guardian's activity columns of `ACCOUNTS` (``last_login_at``, ``login_*``) are written
+#: only by `Accounts.record_login_failure` / `record_login_success`, never by a versioned update.
 ACCOUNTS: Final = Table(
     "accounts",
     METADATA,
@@ -184,6 +187,12 @@ ACCOUNTS: Final = Table(
     Column("activation_digest", Text, nullable=True),
     Column("activation_email", Text, nullable=True),
     Column("activation_expires_at", UtcDateTime, nullable=True),
+    #: `Account.credentials`: one more at every reset, password or e-mail change.
+    Column("credentials", Integer, nullable=False, server_default="0"),
+    #: The hard cap of login failures was reached (`Account.blocked`).
+    Column("login_blocked", Boolean, nullable=False, server_default=false()),
+    #: The `credentials` the login failures count against (older ones no longer count).
+    Column("login_failures_for", Integer, nullable=False, server_default="0"),
     Column("version", Integer, nullable=False),
     Index("ix_accounts_login_base", "login_base"),
     Index("ix_accounts_mobile_line", "mobile_line"),

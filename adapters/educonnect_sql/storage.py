@@ -28,7 +28,7 @@ from educonnect_core.errors import ConcurrentChange, StorageError
 from educonnect_sql import migrate as migrations
 from educonnect_sql.accounts import SqlAccounts, account_statements, insert_accounts
 from educonnect_sql.bulk import binder, executemany, update_sql
-from educonnect_sql.codec import ACCOUNT_COLUMNS, account_values
+from educonnect_sql.codec import ACCOUNT_UPDATED, account_update_values
 from educonnect_sql.directory import SqlDirectory
 from educonnect_sql.engine import build_engine, is_sqlite, location, upgrade_to_writer, use_wal
 from educonnect_sql.lane import Lane
@@ -354,7 +354,7 @@ class SqlUnitOfWork:
 
     def _write_updates(self, connection: Connection, updates: dict[str, Account]) -> None:
         dialect = connection.dialect
-        names = ACCOUNT_COLUMNS[1:]
+        names = ACCOUNT_UPDATED
         statement = update_sql(ACCOUNTS, names, ("account_id", "version"), dialect)
         instant = binder(ACCOUNTS.c.created_at, dialect)
         rows: list[tuple[Any, ...]] = []
@@ -362,7 +362,7 @@ class SqlUnitOfWork:
         for account_id, account in updates.items():
             expected = self.written.get(account_id, self.original[account_id])
             version = self.original[account_id] + 1
-            rows.append((*account_values(account, version, instant)[1:], account_id, expected))
+            rows.append((*account_update_values(account, version, instant), account_id, expected))
             wanted[account_id] = version
             self.written[account_id] = version
         if executemany(connection, statement, rows) != len(rows):

@@ -10,13 +10,18 @@ import base64
 import hashlib
 import hmac
 import secrets
+import string
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Final
 
 import attrs
 
-__all__ = ["ScryptHasher", "SystemClock", "SystemSecrets", "uniform_string"]
+__all__ = ["ScryptHasher", "SystemClock", "SystemSecrets", "uniform_string", "url_token"]
+
+#: The first symbol of a token: URL-safe, and never « - » nor « _ » (a token typed on a command
+#: line must not read as an option).
+TOKEN_HEAD: Final = string.ascii_letters + string.digits
 
 
 def uniform_string(random_bytes: Callable[[int], bytes], alphabet: str, length: int) -> str:
@@ -32,6 +37,16 @@ def uniform_string(random_bytes: Callable[[int], bytes], alphabet: str, length: 
     while len(out) < length:
         out.extend(alphabet[b % size] for b in random_bytes(2 * (length - len(out))) if b < limit)
     return "".join(out[:length])
+
+
+def url_token(random_bytes: Callable[[int], bytes], nbytes: int) -> str:
+    """A URL-safe token of `nbytes` random bytes (base64url, unpadded) behind one letter or
+    digit drawn uniformly: it never starts with « - », whatever the bytes (issue 9.3), and
+    carries a little more randomness than `nbytes` bytes.
+    """
+    head = uniform_string(random_bytes, TOKEN_HEAD, 1)
+    body = base64.urlsafe_b64encode(random_bytes(nbytes)).decode("ascii").rstrip("=")
+    return head + body
 
 
 class SystemClock:
@@ -58,8 +73,8 @@ class SystemSecrets:
         return uniform_string(secrets.token_bytes, alphabet, length)
 
     def token(self, nbytes: int) -> str:
-        """A URL-safe token of `nbytes` random bytes."""
-        return secrets.token_urlsafe(nbytes)
+        """A URL-safe token of `nbytes` random bytes, never starting with « - » (`url_token`)."""
+        return url_token(secrets.token_bytes, nbytes)
 
 
 _PREFIX: Final = "scrypt"

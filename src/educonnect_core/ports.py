@@ -12,9 +12,10 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
-from educonnect_core.domain.account import Account
+from educonnect_core.domain.account import Account, FailureCounter
 from educonnect_core.domain.directory import GuardianLink, School, SchoolClass, Student
 from educonnect_core.domain.letters import LetterContent
+from educonnect_core.domain.policy import Throttle
 from educonnect_core.domain.records import AccountList, AuditEntry, Document, OutboxMessage
 from educonnect_core.domain.selection import Page, Selection
 from educonnect_core.domain.statistics import SchoolStatistics
@@ -53,7 +54,9 @@ class SecretSource(Protocol):
         ...
 
     def token(self, nbytes: int) -> str:
-        """A URL-safe random token carrying `nbytes` bytes of randomness."""
+        """A URL-safe random token carrying at least `nbytes` bytes of randomness, never starting
+        with « - » (a person may type it on a command line, where it would read as an option).
+        """
         ...
 
 
@@ -215,6 +218,28 @@ class Accounts(Protocol):
         """Store a changed account. On commit, the stored version must still be
         `account.version`, else `ConcurrentChange` is raised and nothing is written; the
         committed version is one more.
+
+        The guardian's activity (`login_failures`, `last_login_at`) is NOT written by `update`:
+        only `record_login_failure` and `record_login_success` change it, so that a director's
+        action and a guardian's login never conflict nor erase each other.
+        """
+        ...
+
+    def record_login_failure(
+        self, account_id: str, now: datetime, throttle: Throttle, block_after: int | None
+    ) -> FailureCounter:
+        """Count one more failed login of `account_id` at `now`, atomically (parallel failures
+        are each counted) and without version check nor version bump; return the counter as it
+        now stands (lock from `throttle`, blocked from `block_after`). Failures counted under
+        older credentials (`Account.credentials`) are forgotten first. Committed with the unit
+        of work; an unknown id changes nothing and gives an empty counter.
+        """
+        ...
+
+    def record_login_success(self, account_id: str, now: datetime, *, connected: bool) -> None:
+        """A right password for `account_id`: its failures go back to zero and, if the
+        connection went through (`connected`), its `last_login_at` becomes `now`. No version
+        check nor bump; committed with the unit of work.
         """
         ...
 

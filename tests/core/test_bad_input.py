@@ -279,6 +279,22 @@ def unchanged(call: Callable[[], object], record: str, field: str) -> InvalidFie
     return error
 
 
+def audited_only(call: Callable[[], object], record: str, event: str) -> None:
+    """`call` is refused for its new password (`InvalidField` on `record`): nothing changes but
+    the one audit entry that records the refusal (issue 9.15).
+    """
+    scene = _scene()
+    before = scene.fingerprint()
+    refused(call, record, "mot de passe")
+    after = scene.fingerprint()
+    assert (*after[:3], *after[4:]) == (*before[:3], *before[4:])
+    trail, earlier = after[3], before[3]
+    assert isinstance(trail, tuple)
+    assert isinstance(earlier, tuple)
+    added = trail[len(earlier) :]
+    assert [(e.action, e.outcome) for e in added] == [(event, "refused: password policy")]
+
+
 class TestNothingChanges:
     """A use case given bad input refuses it before anything is stored, counted, audited or sent."""
 
@@ -309,8 +325,8 @@ class TestNothingChanges:
                 login, password, new_password=choice, email=email, birth_date=day
             )
 
-        unchanged(lambda: first(choice="court1"), login, "mot de passe")
-        unchanged(lambda: first(choice="sanschiffre"), login, "mot de passe")
+        audited_only(lambda: first(choice="court1"), login, "FIRST_CONNECTION")
+        audited_only(lambda: first(choice="sanschiffre"), login, "FIRST_CONNECTION")
         unchanged(lambda: first(email="jeanne@"), login, "email")
         unchanged(lambda: first(day="2019-02-28"), login, "date de naissance")
         unchanged(lambda: first(day=None), login, "date de naissance")
@@ -321,7 +337,9 @@ class TestNothingChanges:
         unchanged(
             lambda: scene.portal.change_email(login, CHOSEN, "pas une adresse"), login, "email"
         )
-        unchanged(lambda: scene.portal.change_password(login, CHOSEN, "abc"), login, "mot de passe")
+        audited_only(
+            lambda: scene.portal.change_password(login, CHOSEN, "abc"), login, "CHANGE_PASSWORD"
+        )
 
     def test_self_service(self) -> None:
         scene = _scene()
@@ -337,7 +355,7 @@ class TestNothingChanges:
             )
 
         unchanged(lambda: sms(mobile="zéro six"), "inscription", "mobile")
-        unchanged(lambda: sms(choice="abc"), "inscription", "mot de passe")
+        audited_only(lambda: sms(choice="abc"), "inscription", "RESPONSABLE")
         unchanged(lambda: sms(**{HUGO: "2018-05-02"}), "inscription", "date de naissance")
         unchanged(
             lambda: scene.portal.connect_with_franceconnect(

@@ -24,6 +24,7 @@ __all__ = [
     "ActivationLink",
     "Chosen",
     "FailureCounter",
+    "NoPassword",
     "NotifyOutcome",
     "Password",
     "Provisional",
@@ -52,7 +53,15 @@ class Chosen:
     hash: str = attrs.field(repr=False)
 
 
-Password = Provisional | Chosen
+@attrs.frozen
+class NoPassword:
+    """No password at all: the account was activated through FranceConnect, which erased the
+    provisional one (issue 9.8). Nothing opens it by login and password; the director
+    sees it masked, like a chosen password. A reset gives it a provisional password again.
+    """
+
+
+Password = Provisional | Chosen | NoPassword
 
 
 @attrs.frozen
@@ -69,20 +78,35 @@ class ActivationLink:
 
 @attrs.frozen
 class FailureCounter:
-    """Consecutive failures and the lock they imposed."""
+    """Consecutive failures, the lock they imposed, and whether they reached the hard cap that
+    blocks the account until a director resets its password.
+    """
 
     failures: int = 0
     locked_until: datetime | None = None
+    blocked: bool = False
+
+    @classmethod
+    def after(
+        cls, failures: int, now: datetime, throttle: Throttle, block_after: int | None = None
+    ) -> FailureCounter:
+        """The counter once the `failures`-th consecutive failure happened at `now`."""
+        wait = throttle.lock_after(failures)
+        return cls(
+            failures,
+            None if wait is None else now + wait,
+            block_after is not None and failures >= block_after,
+        )
 
     def locked(self, now: datetime) -> bool:
         """Whether an attempt at `now` must be refused without being checked."""
-        return self.locked_until is not None and now < self.locked_until
+        return self.blocked or (self.locked_until is not None and now < self.locked_until)
 
-    def failed(self, now: datetime, throttle: Throttle) -> FailureCounter:
+    def failed(
+        self, now: datetime, throttle: Throttle, block_after: int | None = None
+    ) -> FailureCounter:
         """The counter after one more failure at `now`."""
-        failures = self.failures + 1
-        wait = throttle.lock_after(failures)
-        return FailureCounter(failures, None if wait is None else now + wait)
+        return FailureCounter.after(self.failures + 1, now, throttle, block_after)
 
 
 @attrs.frozen
@@ -117,6 +141,10 @@ class Account:
     login_failures: FailureCounter = FailureCounter()
     birth_date_failures: FailureCounter = FailureCounter()
     activation: ActivationLink | None = None
+    #: The generation of the credentials: one more at every reset, password or e-mail change.
+    #: Login failures counted under an older generation no longer count (the storage keeps the
+    #: counter apart from the versioned state, tagged with the generation it counts against).
+    credentials: int = 0
     #: Bumped by the storage on every committed write (optimistic concurrency).
     version: int = 0
 
@@ -170,6 +198,14 @@ class Account:
     def email(self) -> Email | None:
         """The account's e-mail: the guardian's own if given, else the directory's."""
         return self.chosen_email or self.directory_email
+
+    @property
+    def blocked(self) -> bool:
+        """Whether the hard cap of consecutive login failures was reached (`Policy.
+        login_block_after`, NIST SP 800-63B §5.2.2): every login is refused until a director
+        resets the password.
+        """
+        return self.login_failures.blocked
 
     @property
     def provisional(self) -> bool:
@@ -229,8 +265,7 @@ class Account:
         if before is AccountState.NOT_NOTIFIED:
             self.origin = Origin.SCHOOL
         if resets:
-            self.password = Provisional(new_secret(), now)
-            self.login_failures = FailureCounter()
+            self._new_credentials(Provisional(new_secret(), now))
         elif isinstance(self.password, Provisional):
             self.password = Provisional(self.password.secret, now)
         self.distributed_at = now
@@ -242,8 +277,7 @@ class Account:
         """
         self._require(Action.RESET_PASSWORD)
         fire(self, Event.RESET_PASSWORD)
-        self.password = Provisional(new_secret, now)
-        self.login_failures = FailureCounter()
+        self._new_credentials(Provisional(new_secret, now))
 
     def resend_activation(self, link: ActivationLink) -> None:
         """Replace the pending activation link (guide §5.6), possibly to a corrected address;
@@ -256,14 +290,16 @@ class Account:
 
     # -- guardian events ----------------------------------------------------------------------
 
-    def login_succeeded(self, now: datetime) -> None:
-        """Record a successful login."""
+    def _new_credentials(self, password: Password, link: ActivationLink | None = None) -> None:
+        """The credentials change: `password` replaces the old one, `link` (or none) replaces
+        every outstanding activation link, and the login failures start again from zero. Every
+        reset, password change and e-mail change goes through here (issue 9.5: a link never
+        survives the credentials it was sent under).
+        """
+        self.password = password
+        self.activation = link
+        self.credentials += 1
         self.login_failures = FailureCounter()
-        self.last_login_at = now
-
-    def login_failed(self, now: datetime, throttle: Throttle) -> None:
-        """Record a failed login; enough of them lock the account for a growing wait."""
-        self.login_failures = self.login_failures.failed(now, throttle)
 
     def birth_date_failed(self, now: datetime, throttle: Throttle) -> None:
         """Record a wrong birth date at first connection."""
@@ -274,11 +310,9 @@ class Account:
         one (erasing it), the e-mail is the guardian's, a confirmation link is pending.
         """
         fire(self, Event.BEGIN_ACTIVATION)
-        self.password = Chosen(password_hash)
+        self._new_credentials(Chosen(password_hash), link)
         self.chosen_email = link.email
-        self.activation = link
         self.birth_date_failures = FailureCounter()
-        self.login_succeeded(now)
 
     def confirm_email(self, now: datetime) -> None:
         """The guardian opened the link: the account is activated and the link used up."""
@@ -289,6 +323,10 @@ class Account:
     def self_activate(self, now: datetime, origin: Origin, password_hash: str | None) -> bool:
         """SMS sign-up or FranceConnect: a not-yet-activated account becomes ACTIVATED with that
         origin. An account already activated keeps its origin; returns whether it changed.
+
+        Self-activation erases any provisional password (issue 9.8): with `password_hash` (SMS)
+        the chosen one replaces it, without (FranceConnect) the account has `NoPassword`; a
+        password the guardian already chose is kept.
         """
         if origin not in (Origin.RESPONSABLE, Origin.FRANCECONNECT):
             raise ValueError(f"self-activation has no origin {origin.name}")
@@ -299,27 +337,30 @@ class Account:
         fire(self, Event.SELF_ACTIVATE)
         self.origin = origin
         if password_hash is not None:
-            self.password = Chosen(password_hash)
+            self._new_credentials(Chosen(password_hash))
+        elif isinstance(self.password, Provisional):
+            self._new_credentials(NoPassword())
         self.activation = None
         self.activated_at = now
         self.birth_date_failures = FailureCounter()
-        self.login_succeeded(now)
         return True
 
     def change_password(self, now: datetime, password_hash: str) -> None:
-        """The guardian replaces a reset (provisional) or their own password."""
+        """The guardian replaces a reset (provisional) or their own password; any pending
+        activation link stops working.
+        """
         fire(self, Event.CHANGE_PASSWORD)
-        self.password = Chosen(password_hash)
-        self.login_succeeded(now)
+        self._new_credentials(Chosen(password_hash))
 
     def change_email(self, email: Email, link: ActivationLink | None = None) -> None:
         """The guardian changes their e-mail: from their account once ACTIVATED, or by logging
         in again while ACTIVATING, in which case `link` (to the new address) replaces the pending
-        one.
+        one; any other outstanding link stops working.
         """
         if self.state is AccountState.ACTIVATING and link is None:
             raise ValueError("an ACTIVATING account needs a new activation link")
         fire(self, Event.CHANGE_EMAIL)
         self.chosen_email = email
-        if self.state is AccountState.ACTIVATING:
-            self.activation = link
+        self._new_credentials(
+            self.password, link if self.state is AccountState.ACTIVATING else None
+        )

@@ -136,6 +136,10 @@ class Policy:
     #: The activation (C07) link's lifetime.
     activation_link_validity: timedelta = timedelta(days=3)
     login_throttle: Throttle = Throttle(free=5, first_wait=timedelta(minutes=1))
+    #: After this many consecutive login failures the account is blocked until a director resets
+    #: its password (NIST SP 800-63B §5.2.2: « no more than 100 consecutive failed attempts »).
+    #: None: no hard cap.
+    login_block_after: int | None = 100
     #: The birth-date check allows 3 wrong answers, then growing waits.
     birth_date_throttle: Throttle = Throttle(free=3, first_wait=timedelta(minutes=15))
     #: Bytes of randomness in an activation link's token.

@@ -1,19 +1,24 @@
 """The guardian's side (guide §1.3.4–1.3.5, SPEC §9): login, first connection, e-mail
 confirmation, password and e-mail changes, and the SMS / FranceConnect self-service paths.
 
-An unknown login, a wrong password, a locked account and an expired provisional password all give
-the same `CredentialsRefused`; what really happened is in the audit trail.
+An unknown login, a wrong password, a locked or blocked account and an expired provisional password
+all give the same `CredentialsRefused`, at the same cost (one password-hash verification per
+attempt, whatever the path); what really happened is in the audit trail. The guardian's activity
+(failures, last login) is recorded apart from the account's versioned state, so that it never
+conflicts with a director's action; a use case that still loses a race is run once more, then
+refused like a wrong password.
 """
 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
+from typing import TypeVar
 
 import attrs
 
-from educonnect_core.domain.account import Account, Provisional
+from educonnect_core.domain.account import Account, Chosen, Provisional
 from educonnect_core.domain.directory import Student
 from educonnect_core.domain.lifecycle import AccountState, Origin
 from educonnect_core.domain.records import OutboxMessage
@@ -23,6 +28,7 @@ from educonnect_core.errors import (
     ActivationLinkRefused,
     BirthDateLocked,
     BirthDateRefused,
+    ConcurrentChange,
     CredentialsRefused,
     EduconnectError,
     IdentityNotRecognised,
@@ -78,6 +84,8 @@ class PendingActivation:
     email: str | None
 
 
+T = TypeVar("T")
+
 LoginResult = Session | FirstConnectionRequired | PasswordChangeRequired | PendingActivation
 
 
@@ -97,58 +105,70 @@ class Portal:
 
     def __init__(self, runtime: Runtime) -> None:
         self._rt = runtime
-        self._dummy_hash: str | None = None
 
     def __repr__(self) -> str:
         return "<Portal>"
 
     # -- authentication -----------------------------------------------------------------------
 
-    def _equalise(self, password: str) -> None:
-        """Spend a hash verification on unknown logins too, so timing tells nothing."""
-        if self._dummy_hash is None:
-            self._dummy_hash = self._rt.hasher.hash("educonnect-timing-equaliser-0")
-        self._rt.hasher.verify(self._dummy_hash, password)
-
-    def _password_ok(self, account: Account, password: str, now: datetime) -> bool:
-        if isinstance(account.password, Provisional):
+    def _opens(self, account: Account, password: str, now: datetime) -> bool:
+        """Whether `password` opens `account` now, at the cost of exactly ONE hash verification
+        whatever the password's kind (a provisional password is compared in constant time, and
+        a verification against the runtime's dummy hash is spent beside it).
+        """
+        stored = account.password
+        if isinstance(stored, Chosen):
+            return self._rt.hasher.verify(stored.hash, password)
+        self._rt.hasher.verify(self._rt.dummy_hash(), password)
+        if isinstance(stored, Provisional):
             expiry = account.provisional_expires_at(self._rt.policy)
-            same = hmac.compare_digest(
-                account.password.secret.encode("utf-8"), password.encode("utf-8")
-            )
+            same = hmac.compare_digest(stored.secret.encode("utf-8"), password.encode("utf-8"))
             return same and expiry is not None and now <= expiry
-        return self._rt.hasher.verify(account.password.hash, password)
+        return False
+
+    def _refusal(self, account: Account, now: datetime) -> str | None:
+        """Why `account` is refused whatever the password, if it is."""
+        if account.state is AccountState.NOT_NOTIFIED:
+            return "refused: not notified"
+        if account.blocked:
+            return "refused: blocked"
+        if account.login_failures.locked(now):
+            return "refused: locked"
+        return None
 
     def _authenticate(
         self, uow: UnitOfWork, login: str, password: str, now: datetime, event: str
     ) -> Account | None:
         """The account if `password` opens it now; else records why (failure counted, audited)
         and returns None. The caller commits, then raises `CredentialsRefused`.
+
+        Every path costs exactly one `PasswordHasher.verify` (issue 9.4): a malformed or
+        unknown login, a NOT_NOTIFIED, locked or blocked account and a provisional password
+        each spend one verification against the dummy hash, so that time tells nothing.
         """
+        self._rt.dummy_hash()  # made once per runtime, before any path can differ
         try:
             parsed = Login.parse(login)
         except EduconnectError:
-            self._equalise(password)
+            self._rt.hasher.verify(self._rt.dummy_hash(), password)
+            self._rt.audit(uow, "guardian:?", event, "refused: malformed login", at=now)
             return None
         account = uow.accounts.by_login(parsed.value)
         actor = f"guardian:{parsed.value}"
         if account is None:
-            self._equalise(password)
+            self._rt.hasher.verify(self._rt.dummy_hash(), password)
             self._rt.audit(uow, actor, event, "refused: unknown login", at=now)
             return None
-        if account.state is AccountState.NOT_NOTIFIED:
-            self._rt.audit(
-                uow, actor, event, "refused: not notified", account_id=account.account_id, at=now
-            )
+        opened = self._opens(account, password, now)
+        refusal = self._refusal(account, now)
+        if refusal is not None:
+            self._rt.audit(uow, actor, event, refusal, account_id=account.account_id, at=now)
             return None
-        if account.login_failures.locked(now):
-            self._rt.audit(
-                uow, actor, event, "refused: locked", account_id=account.account_id, at=now
+        if not opened:
+            policy = self._rt.policy
+            counter = uow.accounts.record_login_failure(
+                account.account_id, now, policy.login_throttle, policy.login_block_after
             )
-            return None
-        if not self._password_ok(account, password, now):
-            account.login_failed(now, self._rt.policy.login_throttle)
-            uow.accounts.update(account)
             self._rt.audit(
                 uow,
                 actor,
@@ -156,22 +176,62 @@ class Portal:
                 "refused: wrong or expired password",
                 account_id=account.account_id,
                 at=now,
-                detail=f"failures={account.login_failures.failures}",
+                detail=f"failures={counter.failures}" + (" blocked" if counter.blocked else ""),
             )
             return None
         return account
 
+    def _retrying(self, call: Callable[[], T], refusal: Callable[[], EduconnectError]) -> T:
+        """`call()`, run once more if it lost a race (`ConcurrentChange`); a second loss gives
+        `refusal()` — a guardian never sees a conflict, nor the ids it names (issue 9.11).
+        """
+        try:
+            return call()
+        except ConcurrentChange:
+            pass
+        try:
+            return call()
+        except ConcurrentChange:
+            raise refusal() from None
+
+    def _refuse_new_password(
+        self, password: str, event: str, *, record: str, login: str | None
+    ) -> None:
+        """Check a new password against the policy; a refusal is audited (for `login`, if it is
+        one), then raised.
+        """
+        try:
+            self._rt.policy.password_rule.check(password, record=record, login=login)
+        except InvalidField:
+            now = self._rt.now()
+            try:
+                actor = "guardian:?" if login is None else f"guardian:{Login.parse(login).value}"
+            except EduconnectError:
+                actor = "guardian:?"
+            with self._rt.storage.unit_of_work() as uow:
+                self._rt.audit(uow, actor, event, "refused: password policy", at=now)
+                uow.commit()
+            raise
+
     def login(self, login: str, password: str) -> LoginResult:
-        """Log in with login and password; says what the guardian must do next."""
+        """Log in with login and password; says what the guardian must do next.
+
+        Only a login that goes through (`Session`, `PendingActivation`) sets the date of last
+        connection; a right password ends a run of failures whatever comes next.
+        """
+        return self._retrying(lambda: self._login(login, password), CredentialsRefused)
+
+    def _login(self, login: str, password: str) -> LoginResult:
         now = self._rt.now()
         with self._rt.storage.unit_of_work() as uow:
             account = self._authenticate(uow, login, password, now, "LOGIN")
             if account is None:
                 uow.commit()
                 raise CredentialsRefused
-            account.login_succeeded(now)
-            uow.accounts.update(account)
             result = self._next_step(uow, account)
+            uow.accounts.record_login_success(
+                account.account_id, now, connected=isinstance(result, Session | PendingActivation)
+            )
             self._rt.audit(
                 uow,
                 f"guardian:{account.login}",
@@ -223,11 +283,26 @@ class Portal:
 
         A wrong birth date is counted (3 allowed, then growing waits) and nothing else changes.
         """
-        now = self._rt.now()
         record = str(login)
-        self._rt.policy.password_rule.check(new_password, record=record, login=record)
+        self._refuse_new_password(new_password, "FIRST_CONNECTION", record=record, login=record)
         address = Email.parse(email, record=record)
         _require_dates(record, [birth_date])
+        return self._retrying(
+            lambda: self._first_connection(
+                login, provisional_password, new_password, address, birth_date
+            ),
+            CredentialsRefused,
+        )
+
+    def _first_connection(
+        self,
+        login: str,
+        provisional_password: str,
+        new_password: str,
+        address: Email,
+        birth_date: date,
+    ) -> str:
+        now = self._rt.now()
         with self._rt.storage.unit_of_work() as uow:
             account = self._authenticate(uow, login, provisional_password, now, "FIRST_CONNECTION")
             if account is not None and (
@@ -253,6 +328,7 @@ class Portal:
             token, link = self._rt.new_activation(address, now)
             account.begin_activation(now, self._rt.hasher.hash(new_password), link)
             uow.accounts.update(account)
+            uow.accounts.record_login_success(account.account_id, now, connected=True)
             uow.outbox.add(
                 OutboxMessage(
                     self._rt.message_id(),
@@ -321,12 +397,19 @@ class Portal:
 
     def confirm_email(self, token: str) -> str:
         """The guardian opened the C07 link: the account is ACTIVATED. Returns the login.
-        An unknown, used, superseded or expired link gives `ActivationLinkRefused`.
+        An unknown, used, superseded or expired link gives `ActivationLinkRefused` (so does a
+        link that loses a race twice, e.g. with the director's resend).
         """
+        return self._retrying(lambda: self._confirm_email(token), ActivationLinkRefused)
+
+    def _confirm_email(self, token: str) -> str:
         now = self._rt.now()
         with self._rt.storage.unit_of_work() as uow:
             account = uow.accounts.by_activation_digest(token_digest(str(token)))
             if account is None or account.activation is None:
+                # Neither the token nor its digest goes to the trail: a mistyped link is a secret.
+                self._rt.audit(uow, "guardian:?", "CONFIRM_EMAIL", "refused: unknown link", at=now)
+                uow.commit()
                 raise ActivationLinkRefused
             if now > account.activation.expires_at or account.state is not AccountState.ACTIVATING:
                 self._rt.audit(
@@ -358,8 +441,16 @@ class Portal:
         """Replace the password: the provisional one after a reset (required at the next login),
         or their own. Accounts not yet through their first connection must do that instead.
         """
+        self._refuse_new_password(
+            new_password, "CHANGE_PASSWORD", record=str(login), login=str(login)
+        )
+        self._retrying(
+            lambda: self._change_password(login, current_password, new_password),
+            CredentialsRefused,
+        )
+
+    def _change_password(self, login: str, current_password: str, new_password: str) -> None:
         now = self._rt.now()
-        self._rt.policy.password_rule.check(new_password, record=str(login), login=str(login))
         with self._rt.storage.unit_of_work() as uow:
             account = self._authenticate(uow, login, current_password, now, "CHANGE_PASSWORD")
             if account is None:
@@ -369,6 +460,7 @@ class Portal:
                 raise ActionNotAllowed(account.account_id, account.state.name, "CHANGE_PASSWORD")
             account.change_password(now, self._rt.hasher.hash(new_password))
             uow.accounts.update(account)
+            uow.accounts.record_login_success(account.account_id, now, connected=True)
             self._rt.audit(
                 uow,
                 f"guardian:{account.login}",
@@ -383,8 +475,12 @@ class Portal:
         """Change the account's e-mail: directly once ACTIVATED; while ACTIVATING, a new C07 link
         goes to the new address and the old link stops working.
         """
-        now = self._rt.now()
         address = Email.parse(new_email, record=str(login))
+        self._retrying(lambda: self._change_email(login, password, address), CredentialsRefused)
+        self._rt.after_mail()
+
+    def _change_email(self, login: str, password: str, address: Email) -> None:
+        now = self._rt.now()
         with self._rt.storage.unit_of_work() as uow:
             account = self._authenticate(uow, login, password, now, "CHANGE_EMAIL")
             if account is None:
@@ -410,6 +506,7 @@ class Portal:
             else:
                 account.change_email(address)
             uow.accounts.update(account)
+            uow.accounts.record_login_success(account.account_id, now, connected=False)
             self._rt.audit(
                 uow,
                 f"guardian:{account.login}",
@@ -419,7 +516,6 @@ class Portal:
                 at=now,
             )
             uow.commit()
-        self._rt.after_mail()
 
     # -- self-service (v1.9) ----------------------------------------------------------------------
 
@@ -436,7 +532,7 @@ class Portal:
         mobile find the account, every child's birth date is confirmed, the chosen password is
         set; the account becomes ACTIVATED with origin RESPONSABLE. Returns the login.
         """
-        self._rt.policy.password_rule.check(new_password, record="inscription")
+        self._refuse_new_password(new_password, "RESPONSABLE", record="inscription", login=None)
         return self._self_activate(
             Origin.RESPONSABLE,
             surname=surname,
@@ -471,9 +567,24 @@ class Portal:
         birth_dates: Mapping[str, date],
         new_password: str | None,
     ) -> str:
-        now = self._rt.now()
         line = Mobile.parse(mobile, record="inscription")
         _require_dates("inscription", birth_dates.values())
+        return self._retrying(
+            lambda: self._self_activation(
+                origin, (surname, first_name, line), birth_dates, new_password
+            ),
+            IdentityNotRecognised,
+        )
+
+    def _self_activation(
+        self,
+        origin: Origin,
+        identity: tuple[str, str, Mobile],
+        birth_dates: Mapping[str, date],
+        new_password: str | None,
+    ) -> str:
+        surname, first_name, line = identity
+        now = self._rt.now()
         with self._rt.storage.unit_of_work() as uow:
             candidates = sorted(
                 (
@@ -501,6 +612,7 @@ class Portal:
             password_hash = None if new_password is None else self._rt.hasher.hash(new_password)
             changed = account.self_activate(now, origin, password_hash)
             uow.accounts.update(account)
+            uow.accounts.record_login_success(account.account_id, now, connected=True)
             self._rt.audit(
                 uow,
                 f"guardian:{account.login}",

@@ -65,7 +65,9 @@ class SeededSecrets:
         return secret
 
     def token(self, nbytes: int) -> str:
-        """A reproducible URL-safe token."""
+        """A reproducible URL-safe token: `nbytes` bytes in hexadecimal, so it never starts with
+        « - » (the `SecretSource` promise), whatever the seed.
+        """
         token = self._random.randbytes(nbytes).hex()
         self.issued.append(token)
         return token

@@ -8,16 +8,18 @@ directory is copied on the first write and swapped in on commit.
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Self
 
 import attrs
 
-from educonnect_core.domain.account import Account
+from educonnect_core.domain.account import Account, FailureCounter
 from educonnect_core.domain.directory import GuardianLink, School, SchoolClass, Student
+from educonnect_core.domain.policy import Throttle
 from educonnect_core.domain.records import AuditEntry, OutboxMessage
 from educonnect_core.domain.selection import Page, ResponsableRow, Selection, select_rows
 from educonnect_core.domain.statistics import Enrolment, SchoolStatistics, compute_statistics
@@ -60,9 +62,32 @@ class _Pending:
     last_error: str = ""
 
 
+@attrs.frozen
+class _Activity:
+    """A guardian's activity, kept apart from the account's versioned state: `counter` counts
+    against credentials generation `credentials` (older generations' failures no longer count).
+    """
+
+    counter: FailureCounter = FailureCounter()
+    credentials: int = 0
+    last_login_at: datetime | None = None
+
+    def effective(self, account: Account) -> FailureCounter:
+        """The failures that count for `account`'s present credentials."""
+        return self.counter if self.credentials == account.credentials else _NO_FAILURE
+
+
+_NO_FAILURE = FailureCounter()
+_NO_ACTIVITY = _Activity()
+#: A pending change of activity: (account id, new activity from the stored one and account).
+_ActivityChange = tuple[str, Callable[[_Activity, Account], _Activity]]
+
+
 @attrs.define
 class _World:
     accounts: dict[str, Account] = attrs.Factory(dict)
+    #: Login failures and last login, by account id: never written by `Accounts.update`.
+    activity: dict[str, _Activity] = attrs.Factory(dict)
     logins: dict[str, str] = attrs.Factory(dict)
     directory: _DirectoryData = attrs.Factory(_DirectoryData)
     outbox: dict[str, _Pending] = attrs.Factory(dict)
@@ -77,6 +102,8 @@ class InMemoryStorage:
 
     def __init__(self) -> None:
         self._world = _World()
+        #: Commits are applied one at a time (units of work may run in threads).
+        self.lock = threading.Lock()
         #: Set to make the next commit fail (fault injection for tests).
         self.fail_next_commit = False
 
@@ -106,6 +133,7 @@ class InMemoryUnitOfWork:
         #: login → id of the accounts in `_added`, so that adding n accounts stays O(n).
         self._added_logins: dict[str, str] = {}
         self._updated: dict[str, Account] = {}
+        self._activity: list[_ActivityChange] = []
         self._dir: _DirectoryData | None = None
         self._dir_base_version = self._world.directory.version
         self._new_messages: list[OutboxMessage] = []
@@ -147,12 +175,13 @@ class InMemoryUnitOfWork:
             self._storage.fail_next_commit = False
             self._reset()
             raise StorageError("injected commit failure")
-        try:
-            self._check_versions()
-        except ConcurrentChange:
-            self._reset()
-            raise
-        self._apply()
+        with self._storage.lock:
+            try:
+                self._check_versions()
+            except ConcurrentChange:
+                self._reset()
+                raise
+            self._apply()
         self._reset()
         self.committed = True
 
@@ -178,9 +207,18 @@ class InMemoryUnitOfWork:
             old = world.accounts.get(account_id)
             if old is not None and old.login != stored.login:
                 del world.logins[old.login.value]
+            if old is None:
+                world.activity[account_id] = _Activity(
+                    account.login_failures, account.credentials, account.last_login_at
+                )
             world.accounts[account_id] = stored
             world.logins[stored.login.value] = account_id
             account.version = stored.version
+        for account_id, change in self._activity:
+            current = world.accounts.get(account_id)
+            if current is not None:
+                activity = world.activity.get(account_id, _NO_ACTIVITY)
+                world.activity[account_id] = change(activity, current)
         if self._dir is not None:
             self._dir.version += 1
             world.directory = self._dir
@@ -210,7 +248,30 @@ class InMemoryUnitOfWork:
         if staged is not None:
             return staged
         stored = self._world.accounts.get(account_id)
-        return None if stored is None else attrs.evolve(stored)
+        if stored is None:
+            return None
+        activity = self._world.activity.get(account_id, _NO_ACTIVITY)
+        return attrs.evolve(
+            stored,
+            login_failures=activity.effective(stored),
+            last_login_at=activity.last_login_at,
+        )
+
+    def record_activity(
+        self, account_id: str, change: Callable[[_Activity, Account], _Activity]
+    ) -> FailureCounter:
+        """Stage a change of `account_id`'s activity (applied, in order, at commit, to the
+        activity then stored) and return the failure counter it would give now.
+        """
+        self._activity.append((account_id, change))
+        activity = self._world.activity.get(account_id, _NO_ACTIVITY)
+        current = self._world.accounts.get(account_id)
+        if current is None:
+            return _NO_FAILURE
+        for other, staged in self._activity:
+            if other == account_id:
+                activity = staged(activity, current)
+        return activity.effective(current)
 
     def all_account_ids(self) -> Iterable[str]:
         """Every account id, committed or added here."""
@@ -280,6 +341,22 @@ class _Accounts:
             self._uow._added_logins[account.login.value] = account.account_id
         else:
             self._uow._updated[account.account_id] = account
+
+    def record_login_failure(
+        self, account_id: str, now: datetime, throttle: Throttle, block_after: int | None
+    ) -> FailureCounter:
+        def failed(activity: _Activity, account: Account) -> _Activity:
+            counter = activity.effective(account).failed(now, throttle, block_after)
+            return _Activity(counter, account.credentials, activity.last_login_at)
+
+        return self._uow.record_activity(account_id, failed)
+
+    def record_login_success(self, account_id: str, now: datetime, *, connected: bool) -> None:
+        def succeeded(activity: _Activity, account: Account) -> _Activity:
+            last = now if connected else activity.last_login_at
+            return _Activity(_NO_FAILURE, account.credentials, last)
+
+        self._uow.record_activity(account_id, succeeded)
 
 
 class _Directory:

@@ -80,6 +80,12 @@ class ModelAccount:
     def email(self) -> str | None:
         return self.chosen_email or self.directory_email
 
+    def supersede(self) -> None:
+        """A reset or a password change: the pending activation link stops working (9.5)."""
+        if self.token:
+            self.old_tokens.append(self.token)
+        self.token = None
+
     @property
     def display(self) -> str:
         if self.state is N:
@@ -218,6 +224,7 @@ class LifecycleMachine(RuleBasedStateMachine):
             assert letter.kind is kinds[before in (N, D), channel]
             if reset and before is not N:
                 m.provisional, m.chosen, m.secret = True, None, letter.password
+                m.supersede()
             elif m.provisional and m.secret is None:
                 m.secret = letter.password
             if m.provisional:
@@ -240,6 +247,7 @@ class LifecycleMachine(RuleBasedStateMachine):
             row = self.admin.rows(uai, Selection(logins={m.login})).rows[0]
             assert row.password != "******"
             m.provisional, m.chosen, m.secret, m.carried_at = True, None, row.password, self.now
+            m.supersede()
         self._audited()
 
     @rule(data=st.data(), corrected=st.booleans())
@@ -399,6 +407,7 @@ class LifecycleMachine(RuleBasedStateMachine):
             raise AssertionError("a NOTIFIED account must go through its first connection")
         self.portal.change_password(m.login, current, new)
         m.provisional, m.secret, m.chosen = False, None, new
+        m.supersede()
         self._audited()
 
     @rule(data=st.data(), via=st.sampled_from((Origin.RESPONSABLE, Origin.FRANCECONNECT)))
@@ -442,6 +451,8 @@ class LifecycleMachine(RuleBasedStateMachine):
         assert login == m.login
         if m.state is not V:
             m.state, m.origin, m.token = V, via, None
+            if m.provisional:  # FranceConnect erases the provisional password (9.8)
+                m.provisional, m.secret = False, None
         self._audited()
 
     # -- directory and time ---------------------------------------------------------------------
