@@ -297,6 +297,13 @@ class TestHardCap:
             scene.portal.login(LOGIN, WRONG)
         assert scene.stored(LOGIN).blocked
         assert scene.page(LOGIN) is not None
+        page = scene.admin.account(UAI, LOGIN)
+        assert page.blocked
+        assert page.fields()[-1] == (
+            "Connexion",
+            "Bloquée après trop d'échecs de connexion consécutifs : réinitialisez le mot de passe "
+            "pour la débloquer.",
+        )
         with pytest.raises(CredentialsRefused):
             scene.portal.login(LOGIN, CHOSEN)
         scene.world.clock.advance(days=365)

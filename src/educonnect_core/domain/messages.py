@@ -111,6 +111,13 @@ class Say(enum.Enum):
         "* Seuls les mots de passe provisoires sont affichés, le mot de passe choisi par le "
         "responsable lors de l'activation de son compte est masqué."
     )
+    #: Not in the guide (issue 9 item 7): the account page of an account blocked after 100
+    #: consecutive failed logins (NIST SP 800-63B §5.2.2); its label, then its value.
+    BLOCKED_LABEL = "Connexion"
+    BLOCKED = (
+        "Bloquée après trop d'échecs de connexion consécutifs : réinitialisez le mot de passe "
+        "pour la débloquer."
+    )
     #: Quick guide §7.1, the statistics never computed: the summary's line (the guide's own
     #: wording, « Veuillez cliquez » included).
     STATS_NOT_COMPUTED = (

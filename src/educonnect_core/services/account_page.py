@@ -60,4 +60,5 @@ def account_page(uow: UnitOfWork, uai: Uai, account: Account) -> AccountPage:
         children_here=tuple(v for v in views if v.in_this_school),
         children_elsewhere=tuple(v for v in views if not v.in_this_school),
         actions=tuple(a for a in PAGE_ACTIONS if offered(a, account.state, unit=True)),
+        blocked=account.blocked,
     )

@@ -163,6 +163,8 @@ class AccountPage:
     #: NOT_NOTIFIED account (guide §5.5: « les options de réinitialisation du mot de passe ne
     #: sont pas proposées »). Exports belong to the list, not to the page.
     actions: tuple[Action, ...]
+    #: Blocked after too many consecutive failed logins: only a director's reset unblocks it.
+    blocked: bool = False
 
     def fields(self, timezone: tzinfo = UTC) -> tuple[tuple[str, str], ...]:
         """The « Informations du compte » block as (label, value) pairs, in the guide's words
@@ -186,6 +188,8 @@ class AccountPage:
             ("Date de distribution", day(self.distributed_at)),
             ("Date de dernière connexion", day(self.last_login_at)),
         ]
+        if self.blocked:
+            rows.append((Say.BLOCKED_LABEL.text, Say.BLOCKED.text))
         return tuple(rows)
 
     @property
