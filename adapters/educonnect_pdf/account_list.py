@@ -56,7 +56,7 @@ MIN_SIZE: Final = 5.5
 #: The most lines a cell other than a login or a password takes; beyond, « … ».
 MAX_CELL_LINES: Final = 4
 #: The level column holds the short code (CE1), so that the class gets the room.
-GUIDE_WIDTHS: Final = (0.13, 0.11, 0.06, 0.16, 0.13, 0.11, 0.18, 0.12)
+GUIDE_WIDTHS: Final = (0.13, 0.11, 0.08, 0.15, 0.13, 0.11, 0.17, 0.12)
 ALL_WIDTHS: Final = (0.07, 0.12, 0.10, 0.09, 0.11, 0.11, 0.10, 0.09, 0.11, 0.10)
 
 
