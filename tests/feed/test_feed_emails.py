@@ -15,7 +15,8 @@ from tests.feed.test_feed_aaf_rules import base_records, with_attribute, write
 from tests.feed.test_feed_onde import GUARDIANS, UAI, extraction
 
 from educonnect_aaf import read_aaf1d, read_onde
-from educonnect_core import Email, InvalidField
+from educonnect_core import Director, Email, InvalidField, Uai
+from educonnect_core.testing import in_memory_world
 
 #: Addresses the old pattern accepted, each a way to make the stored address and the SMTP
 #: envelope differ or to smuggle a command or a control character into a mail header.
@@ -123,3 +124,21 @@ class TestFeedsDropHostileAddresses:
         assert [w.reason for w in warnings if w.field == "Courriel"] == [
             "adresse mail mal formée, ignorée"
         ]
+
+
+class TestIntegrationStaysIdempotent:
+    """A feed that sends the same address again, its domain in another case, changes nothing."""
+
+    def test_same_address_other_case(self, tmp_path: Path) -> None:
+        world = in_memory_world()
+        for number, address in enumerate(("Jean.Dupont@EXEMPLE.FR", "Jean.Dupont@exemple.fr")):
+            records = base_records()
+            records["PersRelEleve"][0] = with_attribute(
+                records["PersRelEleve"][0], "ENTPersonMail", address
+            )
+            reading = read_aaf1d(write(tmp_path / str(number), records))
+            report = world.app.integrate(reading.snapshot, reading.rejections)
+            assert report.changed is (number == 0)
+        stored = world.app.administration(Director("d", {Uai.parse("0999901Z")}))
+        rows = stored.rows("0999901Z").rows
+        assert any(row.has_email for row in rows)
