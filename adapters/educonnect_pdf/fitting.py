@@ -90,6 +90,7 @@ def _sizes(size: float, floor: float) -> list[float]:
     return [size - _STEP * n for n in range(steps + 1)]
 
 
+@functools.lru_cache(maxsize=8192)
 def fit_text(
     text: str,
     font: str,
@@ -103,7 +104,7 @@ def fit_text(
     """`text` in at most `max_lines` lines of at most `width` points, broken only after spaces
     and (unless `hyphens` is false) hyphens, set at `size` or smaller (not under `floor`). A
     value that fits in no way is cut with an ellipsis (a word too wide at `floor`, lines beyond
-    `max_lines`).
+    `max_lines`). Cached: a list repeats its classes, levels and family names on many rows.
     """
     text = " ".join(text.split())
     pieces = word_pieces(text, _TEXT_BREAKS if hyphens else _SPACE_BREAKS)
@@ -125,6 +126,7 @@ def fit_text(
     return Fitted(tuple(lines), floor)
 
 
+@functools.lru_cache(maxsize=8192)
 def fit_whole(text: str, font: str, size: float, width: float, *, floor: float) -> Fitted:
     """A login or a password, never cut: on one line set smaller down to `floor`; then broken
     after its dots and hyphens; and if a part is still too wide, on one line set as small as it
