@@ -1,7 +1,10 @@
 """The ONDE CSV reader: the « extraction CSV » a director exports from ONDE, for one school.
 
 `CSVExtraction-eleves.csv` and `CSVExtraction-responsables.csv` (ISO-8859-1, ``;``, CRLF or LF,
-quoted or not) carry no ids and no INE. The reader:
+quoted or not) carry no ids and no INE. Columns are found by their header's name (accents, case
+and spaces ignored), so added columns (« Numéro de poste ») are ignored; a guardian row may stop
+after its last non-empty child block, as ONDE writes them; any other row whose length differs
+from the header's refuses the file (truncated). The reader:
 
 - derives stable ids: a pupil is ``onde-e-`` + a hash of (UAI, family name, first name), so a class
   change or a corrected birth date keeps the same pupil (two pupils with the same names get the
@@ -29,6 +32,7 @@ import hashlib
 import io
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Final
@@ -124,30 +128,58 @@ def _utf8(raw: bytes) -> bool:
     return True
 
 
-def _rows(path: Path, text: str) -> tuple[dict[str, int], list[str], list[tuple[int, list[str]]]]:
-    """(column index by folded header name, raw header, numbered rows); structure checked."""
+def _rows(
+    path: Path, text: str, *, blocks: Callable[[list[str]], list[int]] | None = None
+) -> tuple[dict[str, int], list[str], list[tuple[int, list[str]]]]:
+    """(column index by folded header name, raw header, numbered rows); structure checked.
+
+    Every row has as many cells as the header, except, when `blocks` finds the child blocks of
+    the header, a row that stops at the end of a child block (or before the first) with only
+    child blocks after it: it is padded with empty cells. Any other length is a truncated or
+    malformed file.
+    """
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=";", quotechar='"', strict=True)
     try:
         header = next(reader, None)
         if header is None:
             raise UnreadableFile(path.name, "fichier vide")
+        lengths = _row_lengths(header, [] if blocks is None else blocks(header))
         rows: list[tuple[int, list[str]]] = []
         for row in reader:
             if not any(cell.strip() for cell in row):
                 continue
-            if len(row) != len(header):
+            if len(row) not in lengths:
                 raise UnreadableFile(
                     path.name,
                     f"{len(row)} colonnes au lieu de {len(header)} (fichier tronqué ou mal formé)",
                     reader.line_num,
                 )
-            rows.append((reader.line_num, row))
+            missing = len(header) - len(row)
+            rows.append((reader.line_num, row + [""] * missing if missing else row))
     except csv.Error as error:
         raise UnreadableFile(path.name, f"CSV mal formé ({error})", reader.line_num) from error
     columns: dict[str, int] = {}
     for index, name in enumerate(header):
         columns.setdefault(search_key(name), index)
     return columns, header, rows
+
+
+def _child_blocks(header: list[str]) -> list[int]:
+    """The first column of each child block (« Nom d'usage enfant » … « Classes enfants »)."""
+    folded = [search_key(h) for h in header]
+    return [i for i in range(len(folded)) if tuple(folded[i : i + len(_BLOCK)]) == _BLOCK]
+
+
+def _row_lengths(header: list[str], blocks: list[int]) -> frozenset[int]:
+    """The lengths a row may have: the header's, or a child block boundary after which the
+    header holds nothing but child blocks (ONDE stops a row after its last non-empty child).
+    """
+    in_blocks = {i for start in blocks for i in range(start, start + len(_BLOCK))}
+    ends = [*blocks, *(start + len(_BLOCK) for start in blocks)]
+    return frozenset(
+        [len(header)]
+        + [end for end in ends if all(i in in_blocks for i in range(end, len(header)))]
+    )
 
 
 def _require(path: Path, columns: dict[str, int], *names: str) -> None:
@@ -292,8 +324,7 @@ class _Reader:
     ) -> tuple[list[Responsable], list[GuardianLink]]:
         """Guardians (rows of one person merged) and their links to matched pupils."""
         _require(path, columns, "nom responsable", "prenom responsable")
-        folded = [search_key(h) for h in header]
-        blocks = [i for i in range(len(folded)) if tuple(folded[i : i + 4]) == _BLOCK]
+        blocks = _child_blocks(header)
         if not blocks:
             raise UnreadableFile(path.name, "en-tête inattendu : aucun bloc « enfant »")
         source = path.name
@@ -459,7 +490,9 @@ def read_onde(
     pupil_columns, _, pupil_rows = _rows(pupils_path, _decode(pupils_path, reader.warnings))
     _require(pupils_path, pupil_columns, "nom eleve", "prenom eleve", "date naissance", "classe")
     guardian_text = _decode(guardians_path, reader.warnings)
-    guardian_columns, header, guardian_rows = _rows(guardians_path, guardian_text)
+    guardian_columns, header, guardian_rows = _rows(
+        guardians_path, guardian_text, blocks=_child_blocks
+    )
     students, classes, by_name = reader.pupils(pupil_columns, pupil_rows)
     people, links = reader.guardians(
         guardians_path,

@@ -10,9 +10,11 @@ parameter entities are never parsed, so nothing is ever fetched. An entity refer
 is then an undefined entity: the file is not well-formed (`UnreadableFile`).
 
 Each record is handed over as soon as its end tag is read, then cleared: memory stays bounded by
-one record, whatever the size of the file. A record of more than `MAX_ELEMENTS_PER_RECORD`
-elements, holding a value longer than `MAX_VALUE_LENGTH` characters, or spanning more than
-`MAX_RECORD_BYTES` bytes of the file makes the file hostile.
+one record, whatever the size of the file. An element nested deeper than `MAX_DEPTH` (an AAF
+value is at depth 5) is refused as soon as the chunk holding it is parsed, naming its line: a
+deep nest costs one chunk of parsing, not a tree of millions of open elements. A record of more
+than `MAX_ELEMENTS_PER_RECORD` elements, holding a value longer than `MAX_VALUE_LENGTH`
+characters, or spanning more than `MAX_RECORD_BYTES` bytes of the file makes the file hostile.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import attrs
 from educonnect_aaf.errors import HostileXml, UnreadableFile
 
 __all__ = [
+    "MAX_DEPTH",
     "MAX_ELEMENTS_PER_RECORD",
     "MAX_RECORD_BYTES",
     "MAX_VALUE_LENGTH",
@@ -41,6 +44,8 @@ __all__ = [
 ROOT: Final = "ficAlimMENESR"
 OPERATIONS: Final = frozenset({"addRequest", "modifyRequest", "deleteRequest"})
 MAX_ELEMENTS_PER_RECORD: Final = 20_000
+#: How deep elements may nest: ficAlimMENESR › addRequest › attributes › attr › value is 5.
+MAX_DEPTH: Final = 16
 MAX_VALUE_LENGTH: Final = 10_000
 #: Bytes of the file one record (or the text between two records) may span: a real record is
 #: about 2 kB; this bounds the parser's memory even for one huge text node.
@@ -201,6 +206,37 @@ def iter_records(
         raise UnreadableFile(name, f"lecture impossible ({error.strerror or error})") from error
 
 
+def _line_too_deep(stream: BinaryIO, chunk_bytes: int) -> int | None:
+    """The line of the first element nested deeper than `MAX_DEPTH`, found by reading the file
+    again from its start with a bare expat that only counts depth (`None` when the stream cannot
+    be read again). Only called on a file already found hostile.
+    """
+    expat = pyexpat.ParserCreate()
+    depth = 0
+
+    def start(name: str, attributes: object) -> None:
+        nonlocal depth
+        depth += 1
+        if depth > MAX_DEPTH:
+            raise _RootReached
+
+    def end(name: str) -> None:
+        nonlocal depth
+        depth -= 1
+
+    expat.StartElementHandler = start
+    expat.EndElementHandler = end
+    try:
+        stream.seek(0)
+        while data := stream.read(chunk_bytes):
+            expat.Parse(data, False)
+    except _RootReached:
+        return int(expat.CurrentLineNumber)
+    except (OSError, ValueError, pyexpat.ExpatError):
+        return None
+    return None
+
+
 def _chunks(
     stream: BinaryIO, source: str, parser: ET.XMLPullParser[ET.Element], chunk_bytes: int
 ) -> Iterator[int]:
@@ -230,6 +266,12 @@ def _records(stream: BinaryIO, source: str, chunk_bytes: int) -> Iterator[AafRec
         for event, element in events():
             if event == "start":
                 depth += 1
+                if depth > MAX_DEPTH:
+                    raise HostileXml(
+                        source,
+                        f"éléments imbriqués sur plus de {MAX_DEPTH} niveaux",
+                        _line_too_deep(stream, chunk_bytes),
+                    )
                 if root is None:
                     if element.tag != ROOT:
                         reason = f"élément racine {element.tag!r} au lieu de {ROOT}"

@@ -19,13 +19,13 @@ from reportlab.lib.colors import HexColor, white
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from educonnect_core.domain.records import AccountList
 from educonnect_core.domain.selection import ResponsableRow
 from educonnect_core.services.exports import CSV_HEADER, export_values
+from educonnect_pdf.fitting import ellipsize, fit_text, fit_whole
 from educonnect_pdf.fonts import FontSet
 
 __all__ = ["FOOTNOTE", "GUIDE_HEADER", "account_list_pdf", "list_table_rows"]
@@ -50,9 +50,13 @@ MARGIN: Final = 15 * mm
 HEAD_BLUE: Final = HexColor("#1F7BC1")
 GRID: Final = HexColor("#404040")
 PADDING: Final = 3
-#: The smallest size a login or password is set in to stay on one line.
+#: The smallest size a cell is set in before a line breaks (logins, passwords) or a value of
+#: absurd length is cut with an ellipsis (other cells).
 MIN_SIZE: Final = 5.5
-GUIDE_WIDTHS: Final = (0.11, 0.10, 0.13, 0.14, 0.11, 0.10, 0.18, 0.13)
+#: The most lines a cell other than a login or a password takes; beyond, « … ».
+MAX_CELL_LINES: Final = 4
+#: The level column holds the short code (CE1), so that the class gets the room.
+GUIDE_WIDTHS: Final = (0.13, 0.11, 0.08, 0.15, 0.13, 0.11, 0.17, 0.12)
 ALL_WIDTHS: Final = (0.07, 0.12, 0.10, 0.09, 0.11, 0.11, 0.10, 0.09, 0.11, 0.10)
 
 
@@ -68,7 +72,7 @@ def _guide_values(row: ResponsableRow) -> tuple[str, ...]:
     return (
         row.student_surname,
         row.student_first_name,
-        "" if row.level is None else row.level.name,
+        "" if row.level is None else row.level.code,
         row.class_name,
         row.surname,
         row.first_name,
@@ -80,9 +84,16 @@ def _guide_values(row: ResponsableRow) -> tuple[str, ...]:
 def _styles(fonts: FontSet) -> dict[str, ParagraphStyle]:
     return {
         "text": ParagraphStyle("text", fontName=fonts.regular, fontSize=10.5, leading=14),
-        "cell": ParagraphStyle("cell", fontName=fonts.regular, fontSize=8, leading=9.6),
+        "cell": ParagraphStyle(
+            "cell", fontName=fonts.regular, fontSize=8, leading=9.6, splitLongWords=0
+        ),
         "head": ParagraphStyle(
-            "head", fontName=fonts.bold, fontSize=8.5, leading=10, textColor=white
+            "head",
+            fontName=fonts.bold,
+            fontSize=8.5,
+            leading=10,
+            textColor=white,
+            splitLongWords=0,
         ),
         "note": ParagraphStyle("note", fontName=fonts.regular, fontSize=8.5, leading=11),
     }
@@ -146,7 +157,8 @@ def account_list_pdf(listing: AccountList, fonts: FontSet, *, all_columns: bool 
     def later(canvas: Canvas, doc: Any) -> None:
         canvas.saveState()
         canvas.setFont(fonts.regular, 7.5)
-        canvas.drawString(MARGIN, page_size[1] - MARGIN, school)
+        running = ellipsize(school, fonts.regular, 7.5, page_size[0] - 2 * MARGIN)
+        canvas.drawString(MARGIN, page_size[1] - MARGIN, running)
         canvas.restoreState()
         first(canvas, doc)
 
@@ -165,32 +177,54 @@ def account_list_pdf(listing: AccountList, fonts: FontSet, *, all_columns: bool 
     return buffer.getvalue()
 
 
-def _unbroken(text: str, style: ParagraphStyle, width: float) -> Paragraph:
-    """A login or a password on ONE line (a reader copies it character by character): set
-    smaller when it is too wide for its column.
+def _cell(text: str, style: ParagraphStyle, width: float, *, whole: bool) -> Paragraph:
+    """One cell's value laid out by `fit_text` (or `fit_whole` for a login or a password): its
+    lines are set as given, so that reportlab never breaks a word.
     """
-    natural = stringWidth(text, style.fontName, style.fontSize)
-    if natural <= width:
-        return Paragraph(escape(text), style)
-    size = max(MIN_SIZE, style.fontSize * width / natural)
-    smaller = ParagraphStyle(
-        f"{style.name}-{size:.2f}", parent=style, fontSize=size, leading=style.leading
+    if whole:
+        fitted = fit_whole(text, style.fontName, style.fontSize, width, floor=MIN_SIZE)
+    else:
+        fitted = fit_text(
+            text,
+            style.fontName,
+            style.fontSize,
+            width,
+            floor=MIN_SIZE,
+            max_lines=MAX_CELL_LINES,
+        )
+    cell_style = _sized(style, fitted.size)
+    return Paragraph("<br/>".join(escape(line) for line in fitted.lines), cell_style)
+
+
+def _sized(style: ParagraphStyle, size: float) -> ParagraphStyle:
+    """`style` at `size` (leading in proportion), never breaking a word by itself."""
+    if size == style.fontSize:
+        return style
+    return ParagraphStyle(
+        f"{style.name}-{size:.2f}",
+        parent=style,
+        fontSize=size,
+        leading=style.leading * size / style.fontSize,
     )
-    return Paragraph(escape(text), smaller)
 
 
 def _table(
     listing: AccountList, styles: dict[str, ParagraphStyle], width: float, *, all_columns: bool
 ) -> Table:
     rows = list_table_rows(listing, all_columns=all_columns)
-    cells: list[list[Paragraph]] = [[Paragraph(escape(text), styles["head"]) for text in rows[0]]]
     widths = [width * share for share in (ALL_WIDTHS if all_columns else GUIDE_WIDTHS)]
+    # A hair narrower than the cell, so that reportlab's own measure never finds a line too wide.
+    room = [w - 2 * PADDING - 0.5 for w in widths]
+    cells: list[list[Paragraph]] = [
+        [
+            _cell(text, styles["head"], room[column], whole=False)
+            for column, text in enumerate(rows[0])
+        ]
+    ]
     whole = {len(widths) - 2, len(widths) - 1}
     cells += [
         [
-            _unbroken(text, styles["cell"], widths[column] - 2 * PADDING)
-            if column in whole
-            else Paragraph(escape(text), styles["cell"])
+            _cell(text, styles["cell"], room[column], whole=column in whole)
             for column, text in enumerate(row)
         ]
         for row in rows[1:]

@@ -19,11 +19,11 @@ from typing import Final
 import attrs
 from reportlab.lib.colors import Color, HexColor
 from reportlab.lib.units import mm
-from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from educonnect_core.domain.letters import LetterContent
+from educonnect_pdf.fitting import fit_text
 from educonnect_pdf.fonts import FontSet
 
 __all__ = ["CREDENTIAL_PREFIXES", "SheetLine", "draw_sheet", "layout_sheet"]
@@ -34,6 +34,8 @@ FOOTER_HEIGHT: Final = 12 * mm
 #: Text sizes tried in turn until the letter fits on its page.
 SIZES: Final = (11.0, 10.5, 10.0, 9.5, 9.0, 8.5, 8.0, 7.5, 7.0, 6.5, 6.0)
 LEADING: Final = 1.32
+#: The most lines one paragraph of a letter takes (a real one takes three); beyond, « … ».
+MAX_LINES_PER_PARAGRAPH: Final = 12
 BULLET_INDENT: Final = 8 * mm
 CREDENTIALS_INDENT: Final = 14 * mm
 #: The lines of a letter that show the login and the password.
@@ -65,10 +67,14 @@ class SheetLine:
 
 @functools.lru_cache(maxsize=4096)
 def _wrap(text: str, font: str, size: float, width: float) -> tuple[str, ...]:
-    """`text` cut into lines of at most `width` points. Cached: most lines of a letter are the
-    same for every guardian, and measuring text is what costs most.
+    """`text` cut into lines of at most `width` points, only after a space; a word
+    wider than the whole line (a name of absurd length) is cut with an ellipsis rather than run
+    off the page. Cached: most lines of a letter are the same for every guardian, and measuring
+    text is what costs most.
     """
-    return tuple(simpleSplit(text, font, size, width)) or ("",)
+    return fit_text(
+        text, font, size, width, floor=size, max_lines=MAX_LINES_PER_PARAGRAPH, hyphens=False
+    ).lines
 
 
 def layout_sheet(
@@ -96,7 +102,9 @@ def layout_sheet(
             indent, style = CREDENTIALS_INDENT, "credential"
         elif raw.startswith(("https://", "http://")):
             style = "link"
-        pieces = [text] if style == "password" else _wrap(text, font, size, width - indent - 4 * mm)
+        # A password is never cut; a link stays whole so that it stays one clickable address.
+        whole = style in ("password", "link")
+        pieces = [text] if whole else _wrap(text, font, size, width - indent - 4 * mm)
         for number, piece in enumerate(pieces):
             placed.append(
                 SheetLine(
@@ -144,7 +152,9 @@ def _header(
     canvas.setFillColor(BLACK)
     canvas.setFont(fonts.bold, 9.5)
     right = page_w - MARGIN
-    school = simpleSplit(letter.school_name, fonts.bold, 9.5, page_w / 2 - MARGIN)[:2]
+    school = fit_text(
+        letter.school_name, fonts.bold, 9.5, page_w / 2 - MARGIN, floor=9.5, max_lines=2
+    ).lines
     for number, piece in enumerate(school):
         canvas.drawRightString(right, top - 12 - number * 12, piece)
     canvas.setFont(fonts.regular, 8.5)

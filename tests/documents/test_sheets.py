@@ -13,6 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from tests.documents.support import (
     SCHOOL_NAME,
     UAI,
@@ -26,6 +28,7 @@ from tests.documents.support import (
 from educonnect_core import AccountState, Channel, LetterKind, compose
 from educonnect_pdf import FontNotFound, PdfRenderer, sheets_filename
 from educonnect_pdf import fonts as font_module
+from educonnect_pdf.sheets import MARGIN, layout_sheet
 
 #: SPEC §4, restated here as the oracle: (state when asked, with reset) → paper letter.
 EXPECTED = {
@@ -282,3 +285,32 @@ class TestFontIsFoundOrNamed:
         )
         assert "Ève NOËL" in pages[0]
         assert "Votre mot de passe est inchangé." in pages[0]
+
+
+class TestLongValuesStayOnTheSheet:
+    """A name or a school name of absurd length (one 100-letter word) stays within the page:
+    every line of the sheet fits its width, the word cut with an ellipsis, and the sheet is still
+    one page (issue 9 item 14).
+    """
+
+    def test_every_line_fits(self, renderer: PdfRenderer) -> None:
+        word = "W" * 100
+        letter = compose(
+            LetterKind.C01,
+            recipient=f"Hubert {word}",
+            school_name=word,
+            children=(f"Lou {word}",) * 12,
+            login="h.w",
+            password="k7PxW2mQ",  # noqa: S106 - a made-up provisional password.
+        )
+        width = A4[0] - 2 * MARGIN
+        for line in layout_sheet(letter, renderer.fonts, width, 11.0):
+            assert line.indent + stringWidth(line.text, line.font, line.size) <= width, line
+        assert any(
+            line.text.endswith("W…") for line in layout_sheet(letter, renderer.fonts, width, 11.0)
+        )
+        pages = pdf_pages(
+            renderer.notification_sheets([letter], datetime(2025, 9, 1, tzinfo=UTC)).content
+        )
+        assert len(pages) == 1
+        assert "k7PxW2mQ" in pages[0]

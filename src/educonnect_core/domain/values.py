@@ -12,11 +12,13 @@ import unicodedata
 from typing import Final
 
 import attrs
+from email_validator import EmailNotValidError, validate_email
 
 from educonnect_core.errors import InvalidField
 
 __all__ = [
     "LEVELS",
+    "SMTPUTF8",
     "Email",
     "Ine",
     "Level",
@@ -30,7 +32,6 @@ __all__ = [
 UAI_KEYS: Final = "ABCDEFGHJKLMNPRSTUVWXYZ"
 _UAI = re.compile(r"[0-9]{7}[A-Z]")
 _INE = re.compile(r"[0-9A-Z]{10}[A-Z]")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
 _MOBILE = re.compile(r"\+?[0-9]{8,15}")
 _LOGIN = re.compile(r"[a-z0-9][a-z0-9.\-]{0,62}[a-z0-9]")
 _FOLD_EXTRA: Final = str.maketrans(
@@ -96,22 +97,70 @@ class Ine:
         return self.value
 
 
+#: Whether addresses whose local part is not ASCII (« élodie@orange.fr ») are accepted. Off by
+#: default: sending to them needs SMTPUTF8 (RFC 6531) end to end, which the French mailbox
+#: providers do not all offer, and a letter carrying credentials must reach its guardian. A host
+#: whose relay and guardians' providers support it passes ``smtputf8=True`` to `Email.parse`.
+#: Internationalised domains (« x@café.fr ») are accepted either way, stored in their ASCII form.
+SMTPUTF8: Final = False
+_RESERVED_TLD: Final = ".invalid"
+
+
 @attrs.frozen(order=True)
 class Email:
-    """An e-mail address; the domain part is lower-cased, the local part kept as given."""
+    """An e-mail address in its normalised form: the domain lower-cased (and in its ASCII,
+    IDNA form unless SMTPUTF8 is on), the local part kept as given (NFC). Two spellings of one
+    address that differ only in the domain's case compare equal, so that a feed re-sending the
+    same address changes nothing.
+    """
 
     value: str
 
     @classmethod
-    def parse(cls, raw: str, *, record: str = "responsable", field: str = "email") -> Email:
-        """Validate `raw` or raise `InvalidField` (at most 254 characters, one ``@``, a dotted
-        domain, no spaces).
+    def parse(
+        cls,
+        raw: str,
+        *,
+        record: str = "responsable",
+        field: str = "email",
+        smtputf8: bool = SMTPUTF8,
+    ) -> Email:
+        """Validate `raw` (surrounding spaces ignored) or raise `InvalidField`.
+
+        The syntax is checked by `email-validator` (RFC 5321/5322 dot-atoms, at most 254
+        characters, a dotted domain (the reserved ``.test`` and ``.invalid`` included), no
+        display name « Nom <a@b.fr> », no quoted local part, no
+        IP literal, no control character), without any DNS look-up. The stored form is exactly
+        what the SMTP envelope will carry.
         """
         text = str(raw).strip()
-        if len(text) > 254 or not _EMAIL.fullmatch(text):
+        # RFC 2606 reserves « .test » and « .invalid » for examples and samples (the ministry's
+        # AAF sample writes « @example.invalid »): email-validator refuses « .invalid » as a
+        # special-use name, so it is checked as « .test », its twin, and given back unchanged.
+        reserved = text.lower().endswith(_RESERVED_TLD)
+        if reserved:
+            text = text[: -len(_RESERVED_TLD)] + ".test"
+        try:
+            checked = validate_email(
+                text,
+                allow_smtputf8=smtputf8,
+                allow_empty_local=False,
+                allow_quoted_local=False,
+                allow_domain_literal=False,
+                allow_display_name=False,
+                strict=False,
+                check_deliverability=False,
+                test_environment=True,
+                globally_deliverable=True,
+            )
+        except EmailNotValidError as error:
+            raise InvalidField(record, field, "adresse mail mal formée") from error
+        if "." not in checked.ascii_domain:
             raise InvalidField(record, field, "adresse mail mal formée")
-        local, _, domain = text.rpartition("@")
-        return cls(f"{local}@{domain.lower()}")
+        value = checked.normalized if smtputf8 else (checked.ascii_email or checked.normalized)
+        if reserved:
+            value = value.removesuffix(".test") + _RESERVED_TLD
+        return cls(value)
 
     def __str__(self) -> str:
         return self.value

@@ -75,7 +75,8 @@ def person_names() -> st.SearchStrategy[str]:
 
 def emails() -> st.SearchStrategy[Email]:
     """Valid e-mail addresses."""
-    local = st.text("abcdefghijklmnopqrstuvwxyz0123456789._-", min_size=1, max_size=12)
+    atom = st.text("abcdefghijklmnopqrstuvwxyz0123456789_-", min_size=1, max_size=6)
+    local = st.lists(atom, min_size=1, max_size=3).map(".".join)
     domain = st.sampled_from(("example.org", "exemple.fr", "ac-paris.fr"))
     return st.builds(
         lambda local_part, domain: Email.parse(f"x{local_part}@{domain}"), local, domain
