@@ -7,7 +7,6 @@ sheets and lists are PDF, the e-mails ``.eml`` files; `timeline.md` tells the ye
 from __future__ import annotations
 
 import json
-import shutil
 from collections import defaultdict
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from rich.table import Table
 from educonnect_aaf import read_feed
 from educonnect_aaf.writer import guardian_record, pupil_record, school_record, write_run
 from educonnect_cli.context import DEFAULT_SENDER, PARIS, database_url
+from educonnect_cli.output import MARKER, FolderNotOurs, prepare_out, record_written
 from educonnect_cli.render import statistics_json
 from educonnect_core import (
     DirectorySnapshot,
@@ -56,13 +56,32 @@ def write_feed(snapshot: DirectorySnapshot, folder: Path, prefix: str) -> list[P
     )
 
 
+def _files(folder: Path) -> set[str]:
+    return {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()} - {MARKER}
+
+
 def run_demo(out: Path, *, seed: int, pupils: int, console: Console) -> None:
-    """Run the simulated year into `out` (emptied first) and print a summary."""
-    if out.exists():
-        shutil.rmtree(out)
+    """Run the simulated year into `out` and print a summary.
+
+    `out` must be absent, empty, or a previous demo output: then only the files the demo wrote
+    there (listed in its marker file) are removed first; any other file is never touched, and
+    any other non-empty folder is refused (`FolderNotOurs`).
+    """
+    prepare_out(out, clear=True)
+    before = _files(out)
+    if before & {"educonnect.sqlite3", "timeline.md"}:
+        raise FolderNotOurs(out)
     documents, feeds, outbox_dir = out / "documents", out / "feed", out / "outbox"
     for folder in (documents, feeds, outbox_dir):
-        folder.mkdir(parents=True)
+        folder.mkdir(parents=True, exist_ok=True)
+    try:
+        _year(out, seed=seed, pupils=pupils, console=console)
+    finally:
+        record_written(out, _files(out) - before)
+
+
+def _year(out: Path, *, seed: int, pupils: int, console: Console) -> None:
+    documents, feeds, outbox_dir = out / "documents", out / "feed", out / "outbox"
     feed = synthetic_feed(seed, pupils=pupils)
     (out / "educonnect-directors.json").write_text(
         json.dumps(
@@ -107,7 +126,7 @@ def run_demo(out: Path, *, seed: int, pupils: int, console: Console) -> None:
             target = documents / place
             target.mkdir(parents=True, exist_ok=True)
             (target / document.filename).write_bytes(document.content)
-        (out / "timeline.md").write_text(result.markdown(), encoding="utf-8")
+        (out / "timeline.md").write_text(result.markdown(PARIS), encoding="utf-8")
         (out / "stats.json").write_text(
             json.dumps(
                 [statistics_json(s) for s in result.statistics], ensure_ascii=False, indent=2
