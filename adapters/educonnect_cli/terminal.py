@@ -62,10 +62,20 @@ def say(text: str, *, error: bool = False) -> None:
     (err() if error else out()).print(text, markup=False, highlight=False, soft_wrap=True)
 
 
+def _labelled(french: str, state: object) -> str:
+    """`french` with a state's code (« NOT_NOTIFIED ») replaced by its French label."""
+    from educonnect_core import AccountState
+
+    code = getattr(state, "name", state)
+    if isinstance(code, str) and code in AccountState.__members__:
+        return french.replace(code, f"« {AccountState[code].label} »")
+    return french
+
+
 def _french(error: BaseException) -> str:
     french = getattr(error, "french", None)
     if isinstance(french, str) and french:
-        return french
+        return _labelled(french, getattr(error, "state", None))
     if isinstance(error, OSError):
         from educonnect_cli.output import french_reason
 

@@ -1,19 +1,23 @@
 """The command line never loses a person's file, never half-does an action because of a file,
-never reads data as markup, and never answers a typo with silence (issues 9 and 10)."""
+never reads data as markup, and never answers a typo with silence (issues 9 and 10).
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import tempfile
 from pathlib import Path
 
 import attrs
 import pytest
+from tests.cli.conftest import FEED, UAI, cli, runner, states
 
 from educonnect_cli.context import open_app
+from educonnect_cli.demo import write_feed
+from educonnect_cli.main import app
 from educonnect_cli.settings import Settings
 from educonnect_core import EduconnectError, Email
-from tests.cli.conftest import FEED, UAI, cli, runner, states
 
 HOSTILE_EMAIL = "[link=https://evil.example]x[/link]@example.org"
 
@@ -22,8 +26,6 @@ class TestDemoOutFolder:
     """`demo --out` never deletes a file it did not write (issue 9 item 1)."""
 
     def _demo(self, out: Path) -> tuple[int, str]:
-        from educonnect_cli.main import app
-
         result = runner.invoke(app, ["demo", "--out", str(out), "--pupils", "20", "--seed", "3"])
         assert "Traceback" not in result.output
         return result.exit_code, result.output
@@ -69,7 +71,8 @@ class TestDemoOutFolder:
 
 class TestDocumentsAreWrittenOrNothingHappens:
     """A paper notification or an export whose file cannot be written commits nothing and says
-    so in one French sentence, exit 1 (issue 9 item 2)."""
+    so in one French sentence, exit 1 (issue 9 item 2).
+    """
 
     def test_notify_paper_under_a_regular_file(self, school: Path) -> None:
         blocker = school / "fichier"
@@ -85,8 +88,6 @@ class TestDocumentsAreWrittenOrNothingHappens:
     def test_notify_paper_with_reset_in_an_unwritable_folder(
         self, school: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        import tempfile
-
         def refuse(*_args: object, **_kwargs: object) -> tuple[int, str]:
             raise PermissionError(13, "Permission denied")
 
@@ -128,14 +129,16 @@ class TestConfirmToken:
     def test_token_starting_with_a_dash_after_double_dash(self, school: Path) -> None:
         code, out = cli(school, "confirm", "--", "-Xabc_def")
         assert code == 1, out
-        assert "Option inconnue" not in out and "No such option" not in out
+        assert "Option inconnue" not in out
+        assert "No such option" not in out
         assert out.startswith("Erreur : ")
 
     def test_token_starting_with_a_dash_as_option(self, school: Path) -> None:
         for args in (["--token", "-Xabc_def"], ["--token=-Xabc_def"]):
             code, out = cli(school, "confirm", *args)
             assert code == 1, out
-            assert "Option inconnue" not in out and "No such option" not in out
+            assert "Option inconnue" not in out
+            assert "No such option" not in out
 
     def test_token_given_twice_is_a_usage_error(self, school: Path) -> None:
         code, out = cli(school, "confirm", "abc", "--token", "def")
@@ -170,7 +173,8 @@ def _hostile_base(tmp: Path) -> str:
 
 class TestHostileMarkup:
     """Names, class names, addresses and ids are printed as typed in every command, never read
-    as rich markup (issue 9 item 12)."""
+    as rich markup (issue 9 item 12).
+    """
 
     def test_every_command_prints_data_literally(self, tmp_path: Path) -> None:
         login = _hostile_base(tmp_path)
@@ -197,26 +201,32 @@ class TestHostileMarkup:
             assert "\x1b]8;" not in out, "no terminal hyperlink"
             outputs.append(out)
         listing, page, statistics, *_rest, status = outputs
-        assert "[/]" in listing and "[bold]Jean" in listing and "[/]Noé" in listing
-        assert "[/]" in page and "[bold]Jean" in page
+        assert "[/]" in listing
+        assert "[bold]Jean" in listing
+        assert "[/]Noé" in listing
+        assert "[/]" in page
+        assert "[bold]Jean" in page
         assert "[red]" in statistics
         if HOSTILE_EMAIL in page.replace("\n", ""):
             assert "[link=https://evil.example]" in page
         assert "courriel(s) en attente" in status
 
     def test_rejected_record_with_markup_in_its_id(self, tmp_path: Path) -> None:
-        from educonnect_cli.demo import write_feed
-
         snapshot = FEED.corrected
-        bad = attrs.evolve(snapshot.students[0], student_id="[/]E1", class_id="[/]inconnue")
+        bad = attrs.evolve(snapshot.students[0], student_id="[/]E1")
         write_feed(
             attrs.evolve(snapshot, students=[bad, *snapshot.students[1:]]),
             tmp_path / "feed",
             "ENT1D_Complet_20250901",
         )
+        (eleves,) = (tmp_path / "feed").glob("*_Eleve_*.xml")
+        text = eleves.read_text(encoding="utf-8")
+        day = f"{bad.birth_date:%d/%m/%Y}"
+        eleves.write_text(text.replace(day, "31/02/2017", 1), encoding="utf-8")
         code, out = cli(tmp_path, "integrate", str(tmp_path / "feed"))
         assert code == 0, out
-        assert "Intégration du flux annuaire" in out
+        assert "Rejet — " in out
+        assert "[/]E1" in out
 
 
 class TestTheList:
@@ -227,7 +237,8 @@ class TestTheList:
         assert code == 0
         for header in ("Élève", "Classe", "Responsable", "Identifiant", "Messagerie"):
             assert header in out
-        assert "Origine du compte" in out and "État de compte" in out
+        assert "Origine du compte" in out
+        assert "État de compte" in out
         total = json.loads(cli(school, "list", UAI, "--json")[1])["total"]
         assert f"1 à {total} sur {total} élève(s)" in out
         row = json.loads(cli(school, "list", UAI, "--json")[1])["rows"][0]
@@ -249,7 +260,8 @@ class TestNoSilence:
         for command in ("list", "stats"):
             code, out = cli(school, command, "0750999D")
             assert code == 1
-            assert "n'est pas dans la base" in out and UAI in out
+            assert "n'est pas dans la base" in out
+            assert UAI in out
 
     def test_read_never_creates_a_database(self, tmp_path: Path) -> None:
         for args in (("list", UAI), ("stats", UAI), ("schools",), ("outbox", "status")):
@@ -263,18 +275,25 @@ class TestNoSilence:
         cls = next(c for c in FEED.corrected.classes if c.class_id == row["class_id"])
         by_name = json.loads(cli(school, "list", UAI, "--class", cls.name, "--json")[1])
         by_id = json.loads(cli(school, "list", UAI, "--class", cls.class_id, "--json")[1])
-        assert by_name == by_id and by_name["total"] > 0
+        assert by_name == by_id
+        assert by_name["total"] > 0
         label = json.loads(cli(school, "list", UAI, "--state", "non notifié", "--json")[1])
         code_ = json.loads(cli(school, "list", UAI, "--state", "NOT_NOTIFIED", "--json")[1])
-        assert label == code_ and label["total"] > 0
+        assert label == code_
+        assert label["total"] > 0
 
     def test_unknown_class_state_page(self, school: Path) -> None:
         code, out = cli(school, "list", UAI, "--class", "CM9 Z")
-        assert code == 1 and "Classe inconnue" in out and "Classes de l'école" in out
+        assert code == 1
+        assert "Classe inconnue" in out
+        assert "Classes de l'école" in out
         code, out = cli(school, "list", UAI, "--state", "bogus")
-        assert code == 1 and "« Non notifié »" in out and "« Activé »" in out
+        assert code == 1
+        assert "« Non notifié »" in out
+        assert "« Activé »" in out
         code, out = cli(school, "list", UAI, "--page", "99")
-        assert code == 1 and "La page 99 n'existe pas" in out
+        assert code == 1
+        assert "La page 99 n'existe pas" in out
 
 
 class TestFrench:
@@ -282,11 +301,15 @@ class TestFrench:
 
     def test_usage_errors(self, school: Path) -> None:
         code, out = cli(school, "list", UAI, "--bogus")
-        assert code == 2 and "Option inconnue : --bogus." in out
+        assert code == 2
+        assert "Option inconnue : --bogus." in out
         code, out = cli(school, "list")
-        assert code == 2 and "Argument manquant : UAI." in out
+        assert code == 2
+        assert "Argument manquant : UAI." in out
         code, out = cli(school, "notify", UAI, "--all", "--channel", "bogus")
-        assert code == 2 and "Valeur invalide pour --channel" in out and "bogus" in out
+        assert code == 2
+        assert "Valeur invalide pour --channel" in out
+        assert "bogus" in out
         for english in ("No such option", "Missing argument", "Invalid value", "Usage:"):
             assert english not in out
 
@@ -296,13 +319,18 @@ class TestFrench:
             assert code == 0
             assert "Utilisation : educonnect" in out
             assert "Afficher cette aide et quitter." in out
-            assert "<str>" not in out and "<bool>" not in out and "list[str]" not in out
+            assert "<str>" not in out
+            assert "<bool>" not in out
+            assert "list[str]" not in out
 
-    def test_error_is_french_only(self, school: Path) -> None:
-        code, out = cli(school, "account", UAI, "x.inconnu")
-        assert code == 1
-        assert out.startswith("Erreur : ")
-        assert "account" not in out.lower().replace("compte", "")
+    def test_error_is_french_only_and_names_states_by_label(self, school: Path) -> None:
+        login = json.loads(cli(school, "list", UAI, "--json")[1])["rows"][0]["login"]
+        code, out = cli(school, "resend", UAI, login)
+        assert code in (1, 3), out
+        assert "NOT_NOTIFIED" not in out
+        assert "RESEND" not in out
+        assert "not allowed" not in out
+        assert "Non notifié" in out or code == 3
 
 
 class TestExitCodesAndJson:
@@ -312,29 +340,33 @@ class TestExitCodesAndJson:
         code, out = cli(school, "reset", UAI, "--all", "--json")
         assert code == 3
         data = json.loads(out)
-        assert data["done"] == [] and data["not_done"]
+        assert data["done"] == []
+        assert data["not_done"]
 
     def test_json_on_actions_and_outbox(self, school: Path) -> None:
-        code, out = cli(school, "notify", UAI, "--all", "--email", "oui", "--channel", "email", "--json")
+        code, out = cli(
+            school, "notify", UAI, "--all", "--email", "oui", "--channel", "email", "--json"
+        )
         assert code == 0, out
         data = json.loads(out)
-        assert data["done"] and data["messages"]
+        assert data["done"]
+        assert data["messages"]
         code, out = cli(school, "outbox", "status", "--json")
         waiting = json.loads(out)
-        assert code == 0 and len(waiting) == len(data["done"])
+        assert code == 0
+        assert len(waiting) == len(data["done"])
         assert all(w["next_try"] is None and w["attempts"] == 0 for w in waiting)
         code, out = cli(school, "outbox", "status")
         assert f"{len(waiting)} courriel(s) en attente, dont 0 en échec." in out
         code, out = cli(school, "outbox", "send", "--json")
-        assert code == 0 and len(json.loads(out)["sent"]) == len(waiting)
+        assert code == 0
+        assert len(json.loads(out)["sent"]) == len(waiting)
 
 
 class TestIntegrateReport:
     """The integration report is French and never cuts the rejections silently (item 9)."""
 
     def test_many_rejections_are_counted_and_all_in_json(self, tmp_path: Path) -> None:
-        from educonnect_cli.demo import write_feed
-
         snapshot = FEED.corrected
         broken = [
             attrs.evolve(s, class_id=f"{s.uai.value}-INCONNUE{n}")
@@ -352,5 +384,5 @@ class TestIntegrateReport:
         assert "Comptes créés" in out
 
     def test_assume_ine_switch_exists(self, school: Path) -> None:
-        code, out = cli(school, "integrate", "--help")
+        _code, out = cli(school, "integrate", "--help")
         assert "--assume-ine / --no-assume-ine" in out
