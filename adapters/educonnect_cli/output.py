@@ -4,8 +4,8 @@ a file it did not write, and never leave half a file.
 - `FolderSink` is the core's ``DocumentSink`` port on a folder: a document is written to a
   temporary file of the target folder (mode 0600, flushed to disk) *before* the operation
   commits, and only moved to its final name (``os.replace``) once it has. If the folder cannot
-  take the file (read-only, under a regular file, disk full) or the name is taken, staging
-  raises `OutputError` and the service commits nothing. It never replaces an existing file.
+  take the file (read-only, under a regular file, disk full), staging raises `OutputError` and
+  the service commits nothing. It never replaces an existing file (a taken name gets ``-2``…).
 - `prepare_out` is the rule every ``--out`` follows: an absent or empty folder is ours; a folder
   we wrote before carries a marker file listing what we wrote, and only those files may be
   replaced; any other non-empty folder is refused.
@@ -160,6 +160,15 @@ def _atomic_write(target: Path, content: bytes) -> None:
     staged.publish()
 
 
+def _free(target: Path) -> Path:
+    """`target`, or the first of ``stem-2.ext``, ``stem-3.ext``… that no file takes."""
+    candidate, number = target, 1
+    while candidate.exists() or candidate.is_symlink():
+        number += 1
+        candidate = target.with_name(f"{target.stem}-{number}{target.suffix}")
+    return candidate
+
+
 @attrs.define
 class StagedFile:
     """A document written in full to a temporary file beside its final name, not yet visible."""
@@ -195,8 +204,7 @@ class StagedFile:
     def publish(self) -> str:
         """Move the staged file to its final name; returns that name."""
         try:
-            if self.target.is_dir():
-                raise IsADirectoryError(errno.EISDIR, "is a directory", str(self.target))
+            self.target = _free(self.target)
             os.replace(self.temporary, self.target)
         except OSError as error:
             self.discard()
@@ -217,8 +225,8 @@ class StagedFile:
 class FolderSink:
     """The ``DocumentSink`` port on `folder`: stage before the commit, publish after.
 
-    A sink never replaces a file: a document whose name is already taken in `folder` is refused
-    at staging (`OutputError`), before anything is committed.
+    A sink never replaces a file: when a document's name is already taken in `folder` (two
+    notifications in the same second), it gets the next free name (``…-2.pdf``, ``…-3.pdf``).
     """
 
     folder: Path
@@ -226,9 +234,7 @@ class FolderSink:
 
     def stage(self, document: Document) -> StagedFile:
         """Write `document` to a temporary file of the folder; raising aborts the operation."""
-        target = self.folder / Path(document.filename).name
-        if target.exists() or target.is_symlink():
-            raise OutputError(target, _REASONS[errno.EEXIST])
+        target = _free(self.folder / Path(document.filename).name)
         staged = StagedFile.write(target, document.content)
         staged.on_publish = self.published.append
         return staged

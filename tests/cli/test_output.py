@@ -69,9 +69,10 @@ class TestFolderSink:
 
     def test_an_existing_file_is_never_replaced(self, tmp_path: Path) -> None:
         (tmp_path / DOC.filename).write_bytes(b"someone's")
-        with pytest.raises(OutputError):
-            FolderSink(tmp_path).stage(DOC)
+        where = Path(FolderSink(tmp_path).stage(DOC).publish())
         assert (tmp_path / DOC.filename).read_bytes() == b"someone's"
+        assert where.name == "Educonnect-Courriers-20250901090000-2.pdf"
+        assert where.read_bytes() == DOC.content
 
     def test_check_probes_without_leaving_anything(self, tmp_path: Path) -> None:
         FolderSink(tmp_path / "new").check()
