@@ -40,6 +40,8 @@ __all__ = [
 #: The marker file a command writes in a folder it owns: the list of files it wrote there.
 MARKER: Final = ".educonnect-output.json"
 
+_COMPANIONS: Final = ("-wal", "-shm", "-journal")
+
 _REASONS: Final = {
     errno.EACCES: "permission refusée",
     errno.EPERM: "permission refusée",
@@ -138,6 +140,10 @@ def prepare_out(folder: Path, *, clear: bool = False) -> Path:
             target = _inside(folder, name)
             if target is not None and target.is_file() and not target.is_symlink():
                 target.unlink()
+                # SQLite's companions of a database we wrote (made by later commands on it): a
+                # stale write-ahead log beside a new database would corrupt it.
+                for suffix in _COMPANIONS:
+                    target.with_name(target.name + suffix).unlink(missing_ok=True)
         for directory in sorted(
             (p for p in folder.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)
         ):
