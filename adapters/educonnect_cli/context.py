@@ -31,6 +31,7 @@ from educonnect_sql import SqlStorage
 
 __all__ = [
     "PARIS",
+    "BadDirectorsFile",
     "MissingDatabase",
     "Settings",
     "UnknownDirector",
@@ -78,17 +79,38 @@ def password_hasher() -> PasswordHasher:
     return Argon2Hasher()
 
 
+class BadDirectorsFile(EduconnectError, ValueError):
+    """The directors file is not the JSON list the command line expects."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path, self.reason = path, reason
+        super().__init__(f"{path}: {reason}")
+
+    @property
+    def french(self) -> str:  # type: ignore[override]
+        """The sentence shown to a person."""
+        return (
+            f"Le fichier des directeurs {self.path} est illisible : une liste JSON "
+            '[{"id": …, "name": …, "uais": […]}] est attendue.'
+        )
+
+
 def directors(path: Path) -> dict[str, Director]:
     """The directors file: ``[{"id": …, "name": …, "uais": […]}, …]`` (empty if absent)."""
     if not path.is_file():
         return {}
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return {
-        entry["id"]: Director(
-            entry["id"], {Uai.parse(u) for u in entry["uais"]}, entry.get("name", "")
-        )
-        for entry in data
-    }
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {
+            entry["id"]: Director(
+                entry["id"], {Uai.parse(u) for u in entry["uais"]}, entry.get("name", "")
+            )
+            for entry in data
+        }
+    except (ValueError, KeyError, TypeError) as error:
+        if isinstance(error, EduconnectError):
+            raise
+        raise BadDirectorsFile(path, str(error)) from error
 
 
 @contextmanager

@@ -380,3 +380,18 @@ class TestIntegrateReport:
     def test_assume_ine_switch_exists(self, school: Path) -> None:
         _code, out = cli(school, "integrate", "--help")
         assert "--assume-ine / --no-assume-ine" in out
+
+
+class TestDirectorsFile:
+    """A broken directors file or an unknown director is one French sentence, exit 1."""
+
+    def test_broken_file_and_unknown_director(self, school: Path) -> None:
+        broken = school / "directors.json"
+        broken.write_text("{pas du json", encoding="utf-8")
+        code, out = cli(school, "--directors", str(broken), "--director", "x", "list", UAI)
+        assert code == 1
+        assert "Le fichier des directeurs" in out
+        broken.write_text('[{"id": "d1", "uais": []}]', encoding="utf-8")
+        code, out = cli(school, "--directors", str(broken), "--director", "x", "list", UAI)
+        assert code == 1
+        assert "Directeurs connus : d1." in out

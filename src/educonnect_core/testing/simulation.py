@@ -427,6 +427,20 @@ class SchoolYear:
                     plan[:] = [p for p in plan if p[1] != account_login]
                 plans[2].append((20, account_login, self.activate))
                 plans[4].append((19, account_login, self.activate))
+            # The pupil's other guardians come after the correction: the story has one blocked
+            # guardian, not a second one who would be refused and give up.
+            others = {
+                login
+                for login, (_, aid) in guardians.items()
+                for link in self.feed.snapshot.links
+                if link.student_id == wrong_pupil
+                and link.responsable_id == aid
+                and aid != blocked
+            }
+            for day in range(1, 5):
+                early = [p for p in plans.get(day, []) if p[1] in others]
+                plans[day][:] = [p for p in plans.get(day, []) if p[1] not in others]
+                plans[day + 4].extend(early)
         return plans
 
     def _child_named(self, login: str) -> date:
