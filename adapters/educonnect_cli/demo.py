@@ -12,11 +12,12 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from educonnect_aaf import read_feed
 from educonnect_aaf.writer import guardian_record, pupil_record, school_record, write_run
 from educonnect_cli.context import DEFAULT_SENDER, PARIS, database_url
-from educonnect_cli.output import MARKER, FolderNotOurs, prepare_out, record_written
+from educonnect_cli.output import MARKER, FolderNotOurs, prepare_out, record_written, write_new
 from educonnect_cli.render import statistics_json
 from educonnect_core import (
     DirectorySnapshot,
@@ -123,17 +124,15 @@ def _year(out: Path, *, seed: int, pupils: int, console: Console) -> None:
                 app, clock, tap, feed, seed=seed, integrate=integrate_through_files
             ).run()
         for place, document in result.documents:
-            target = documents / place
-            target.mkdir(parents=True, exist_ok=True)
-            (target / document.filename).write_bytes(document.content)
-        (out / "timeline.md").write_text(result.markdown(PARIS), encoding="utf-8")
-        (out / "stats.json").write_text(
+            write_new(documents / place / document.filename, document.content)
+        write_new(out / "timeline.md", result.markdown(PARIS).encode("utf-8"))
+        write_new(
+            out / "stats.json",
             json.dumps(
                 [statistics_json(s) for s in result.statistics], ensure_ascii=False, indent=2
-            ),
-            encoding="utf-8",
+            ).encode("utf-8"),
         )
-        table = Table(title=f"Année simulée (graine {seed}) — {out}")
+        table = Table(title=Text(f"Année simulée (graine {seed}) — {out}"))
         for header in (
             "École",
             "Comptes",
@@ -150,7 +149,7 @@ def _year(out: Path, *, seed: int, pupils: int, console: Console) -> None:
             admin = app.administration(director)
             for uai in sorted(director.uais):
                 s = admin.statistics(uai).summary
-                table.add_row(
+                cells = (
                     f"{uai} {names[uai]}",
                     str(s.accounts),
                     str(s.not_notified),
@@ -160,10 +159,12 @@ def _year(out: Path, *, seed: int, pupils: int, console: Console) -> None:
                     f"{s.percent_activated} %",
                     f"{s.percent_pupils_with_activated_guardian} %",
                 )
+                table.add_row(*(Text(cell) for cell in cells))
         console.print(table)
         console.print(
             f"{len(tap.messages)} courriels (.eml), {len(result.documents)} documents, "
             f"{len(result.timeline)} événements — voir {out / 'timeline.md'}.",
+            markup=False,
             highlight=False,
         )
     finally:

@@ -35,6 +35,7 @@ __all__ = [
     "prepare_out",
     "record_written",
     "write_document",
+    "write_new",
 ]
 
 #: The marker file a command writes in a folder it owns: the list of files it wrote there.
@@ -157,13 +158,22 @@ def record_written(folder: Path, names: Iterable[str], *, replace: bool = False)
     """Add `names` (paths relative to `folder`) to `folder`'s marker, atomically."""
     known = [] if replace else (_written(folder) or [])
     files = sorted({*known, *names})
-    _atomic_write(folder / MARKER, json.dumps({"files": files}, indent=1).encode("utf-8"))
+    _replace_atomically(folder / MARKER, json.dumps({"files": files}, indent=1).encode("utf-8"))
 
 
-def _atomic_write(target: Path, content: bytes) -> None:
-    """Write `content` to `target` through a 0600 temporary file of the same folder."""
+def _replace_atomically(target: Path, content: bytes) -> None:
+    """Write our own `target` (the marker) through a 0600 temporary file of the same folder."""
     staged = StagedFile.write(target, content)
-    staged.publish()
+    try:
+        os.replace(staged.temporary, target)
+    except OSError as error:
+        staged.discard()
+        raise OutputError(target, french_reason(error)) from error
+
+
+def write_new(target: Path, content: bytes) -> Path:
+    """Write `content` as a new file `target` (or the next free name): complete or absent."""
+    return Path(StagedFile.write(target, content).publish())
 
 
 def _free(target: Path) -> Path:
