@@ -190,6 +190,9 @@ class FrenchGroup(typer.core.TyperGroup):
     ) -> Any:
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except _click.exceptions.NoArgsIsHelpError as error:
+            error.show()  # the help page, already French: no « Erreur : » before it
+            sys.exit(2)
         except _click.exceptions.UsageError as error:
             hint = ""
             if error.ctx is not None:

@@ -395,3 +395,19 @@ class TestDirectorsFile:
         code, out = cli(school, "--directors", str(broken), "--director", "x", "list", UAI)
         assert code == 1
         assert "Directeurs connus : d1." in out
+
+
+class TestBareCommand:
+    """`educonnect` or `educonnect outbox` alone shows the French help, without « Erreur »."""
+
+    def test_no_arguments(self) -> None:
+        for args in ([], ["outbox"]):
+            result = runner.invoke(app, args)
+            assert result.exit_code == 2
+            assert result.output.startswith("Utilisation : educonnect")
+            assert "Erreur" not in result.output
+
+    def test_options_but_no_command(self, tmp_path: Path) -> None:
+        code, out = cli(tmp_path)
+        assert code == 2
+        assert "Erreur : Commande manquante." in out
