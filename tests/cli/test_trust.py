@@ -13,6 +13,7 @@ import attrs
 import pytest
 from tests.cli.conftest import FEED, UAI, cli, runner, states
 
+from educonnect_cli.commands.feed import schools_in
 from educonnect_cli.context import open_app
 from educonnect_cli.demo import write_feed
 from educonnect_cli.main import app
@@ -411,3 +412,12 @@ class TestBareCommand:
         code, out = cli(tmp_path)
         assert code == 2
         assert "Erreur : Commande manquante." in out
+
+
+class TestIntegrateProgress:
+    """The progress bar's total is the run's number of schools (read from EtabEducNat)."""
+
+    def test_total_is_the_number_of_schools(self, tmp_path: Path) -> None:
+        write_feed(FEED.corrected, tmp_path / "feed", "ENT1D_Complet_20250901")
+        assert schools_in(tmp_path / "feed") == len(FEED.corrected.schools)
+        assert schools_in(tmp_path / "nowhere") is None
