@@ -433,9 +433,7 @@ class SchoolYear:
                 login
                 for login, (_, aid) in guardians.items()
                 for link in self.feed.snapshot.links
-                if link.student_id == wrong_pupil
-                and link.responsable_id == aid
-                and aid != blocked
+                if link.student_id == wrong_pupil and link.responsable_id == aid and aid != blocked
             }
             for day in range(1, 5):
                 early = [p for p in plans.get(day, []) if p[1] in others]
