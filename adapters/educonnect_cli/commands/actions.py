@@ -128,6 +128,7 @@ def notify(
             sink.check()  # before anything changes: a folder that cannot take the PDF stops here
         with open_app(settings_of(ctx)) as app:
             targets = _targets(app, uai, everyone, logins, criteria)
+            # Once the services take the DocumentSink port: add ``sink=sink`` (one argument).
             report = app.administration(acting_director(settings_of(ctx), uai)).notify(
                 uai, targets, Channel.PAPER if paper else Channel.EMAIL, reset=reset
             )
@@ -205,6 +206,6 @@ def export(
             selection = criteria.selection(app, school, page_size=0)
             admin = app.administration(acting_director(settings_of(ctx), uai))
             export_to = admin.export_csv if fmt is Format.csv else admin.export_pdf
-            document = export_to(uai, selection)
+            document = export_to(uai, selection)  # with the port: export_to(…, sink=sink)
         (path,) = sink.deliver(document)
     say(str(path))
