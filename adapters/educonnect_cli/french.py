@@ -13,6 +13,7 @@ than disappearing); the tests check the common ones.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -202,6 +203,10 @@ class FrenchGroup(typer.core.TyperGroup):
         except _click.exceptions.ClickException as error:
             _click.echo(f"Erreur : {translate(error.format_message())}", file=sys.stderr)
             sys.exit(error.exit_code)
+        except BrokenPipeError:  # `educonnect list … | head`: the reader left, say nothing
+            devnull = os.open(os.devnull, os.O_WRONLY)  # no flush into the closed pipe at exit
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(1)
         except typer.Abort:
             _click.echo(translate("Aborted!"), file=sys.stderr)
             sys.exit(1)
