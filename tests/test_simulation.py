@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from educonnect_core import AccountState, EduConnect, Selection
 from educonnect_core.testing import RecordingMailer, in_memory_world
 from educonnect_core.testing.simulation import MailTap, SchoolYear, SimulationResult, synthetic_feed
@@ -72,3 +74,61 @@ class TestSchoolYear:
         assert any(d.filename.endswith(".csv") for _, d in result.documents)
         paths = [f"{folder}/{d.filename}" for folder, d in result.documents]
         assert len(paths) == len(set(paths)), "no two documents share a path"
+
+
+class TestTheFeaturedStory:
+    """The README's story happens: the guardian blocked by a wrong birth date is refused, the
+    next day's feed corrects the date, and that guardian ends Activé.
+    """
+
+    def test_blocked_guardian_ends_activated(self) -> None:
+        result, app = run(5)
+        feed = synthetic_feed(5)
+        pupil = feed.wrong_birth_date[0]
+        guardian = next(
+            link.responsable_id for link in feed.snapshot.links if link.student_id == pupil
+        )
+        director = feed.directors[0]
+        admin = app.administration(director)
+        (row,) = {
+            r.login: r
+            for uai in director.uais
+            for r in admin.rows(uai, Selection(page_size=0)).rows
+            if r.account_id == guardian
+        }.values()
+        lines = [text for _, text in sorted(result.timeline, key=lambda entry: entry[0])]
+        mine = [text for text in lines if text.startswith(f"{row.login} :")]
+        assert any("première connexion refusée" in text for text in mine), mine
+        assert mine[-1] == f"{row.login} : adresse validée, compte activé.", mine
+        assert row.state is AccountState.ACTIVATED
+
+    def test_first_connections_are_refused_only_for_the_wrong_date(self) -> None:
+        """Guardians type their own child's true date: only guardians of the pupil whose date
+        is wrong in the feed are ever refused (children are found by id, not by name).
+        """
+        result, app = run(5)
+        feed = synthetic_feed(5)
+        pupil = feed.wrong_birth_date[0]
+        ids = {link.responsable_id for link in feed.snapshot.links if link.student_id == pupil}
+        logins = set()
+        for director in feed.directors:
+            admin = app.administration(director)
+            for uai in director.uais:
+                rows = admin.rows(uai, Selection(page_size=0)).rows
+                logins |= {r.login for r in rows if r.account_id in ids}
+        refused = {
+            text.split(" :")[0] for _, text in result.timeline if "connexion refusée" in text
+        }
+        assert refused
+        assert refused <= logins, (refused, logins)
+
+
+class TestTimeline:
+    """The timeline speaks Paris time and calls the weekly integrations weekly."""
+
+    def test_paris_time_and_weekly(self) -> None:
+        result, _ = run(3)
+        text = result.markdown(ZoneInfo("Europe/Paris"))
+        assert "- 10:20 — Intégration du flux AAF (rentrée)" in text  # 08:20 UTC in September
+        assert "quotidienne" not in text
+        assert "(hebdomadaire)" in text

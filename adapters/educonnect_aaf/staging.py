@@ -368,11 +368,12 @@ def _resolve(
         )
         db.execute("CREATE INDEX kept_by_group ON kept (grp)")
         db.execute("CREATE INDEX kept_by_id ON kept (id)")
-        # One class per id: the smallest (UAI, name), as `_Builder.finish` chooses.
+        # One class per id: the smallest (UAI, name), as `_Builder.finish` chooses (joined by the
+        # unit separator char(31): SQLite's instr/substr stop at a NUL, which lost every name).
         db.execute(
-            "INSERT INTO chosen_class SELECT class_id, substr(m, 1, instr(m, char(0)) - 1), "
-            "substr(m, instr(m, char(0)) + 1) FROM (SELECT p.class_id AS class_id, "
-            "MIN(p.class_uai || char(0) || p.class_name) AS m FROM kept k "
+            "INSERT INTO chosen_class SELECT class_id, substr(m, 1, instr(m, char(31)) - 1), "
+            "substr(m, instr(m, char(31)) + 1) FROM (SELECT p.class_id AS class_id, "
+            "MIN(p.class_uai || char(31) || p.class_name) AS m FROM kept k "
             "JOIN pupil p ON p.seq = k.seq WHERE p.class_id IS NOT NULL GROUP BY p.class_id)"
         )
         db.execute(
@@ -388,7 +389,7 @@ def _resolve(
     for (cid,) in db.execute(
         "SELECT p.class_id FROM kept k JOIN pupil p ON p.seq = k.seq "
         "WHERE p.class_id IS NOT NULL GROUP BY p.class_id "
-        "HAVING COUNT(DISTINCT p.class_uai || char(0) || p.class_name) > 1"
+        "HAVING COUNT(DISTINCT p.class_uai || char(31) || p.class_name) > 1"
     ):
         builder.warn("", f"classe {cid}", "ENTPersonClasses", "noms différents, le premier retenu")
 

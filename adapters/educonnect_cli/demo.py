@@ -7,16 +7,17 @@ sheets and lists are PDF, the e-mails ``.eml`` files; `timeline.md` tells the ye
 from __future__ import annotations
 
 import json
-import shutil
 from collections import defaultdict
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from educonnect_aaf import read_feed
 from educonnect_aaf.writer import guardian_record, pupil_record, school_record, write_run
 from educonnect_cli.context import DEFAULT_SENDER, PARIS, database_url
+from educonnect_cli.output import MARKER, FolderNotOurs, prepare_out, record_written, write_new
 from educonnect_cli.render import statistics_json
 from educonnect_core import (
     DirectorySnapshot,
@@ -56,13 +57,32 @@ def write_feed(snapshot: DirectorySnapshot, folder: Path, prefix: str) -> list[P
     )
 
 
+def _files(folder: Path) -> set[str]:
+    return {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()} - {MARKER}
+
+
 def run_demo(out: Path, *, seed: int, pupils: int, console: Console) -> None:
-    """Run the simulated year into `out` (emptied first) and print a summary."""
-    if out.exists():
-        shutil.rmtree(out)
+    """Run the simulated year into `out` and print a summary.
+
+    `out` must be absent, empty, or a previous demo output: then only the files the demo wrote
+    there (listed in its marker file) are removed first; any other file is never touched, and
+    any other non-empty folder is refused (`FolderNotOurs`).
+    """
+    prepare_out(out, clear=True)
+    before = _files(out)
+    if before & {"educonnect.sqlite3", "timeline.md"}:
+        raise FolderNotOurs(out)
     documents, feeds, outbox_dir = out / "documents", out / "feed", out / "outbox"
     for folder in (documents, feeds, outbox_dir):
-        folder.mkdir(parents=True)
+        folder.mkdir(parents=True, exist_ok=True)
+    try:
+        _year(out, seed=seed, pupils=pupils, console=console)
+    finally:
+        record_written(out, _files(out) - before)
+
+
+def _year(out: Path, *, seed: int, pupils: int, console: Console) -> None:
+    documents, feeds, outbox_dir = out / "documents", out / "feed", out / "outbox"
     feed = synthetic_feed(seed, pupils=pupils)
     (out / "educonnect-directors.json").write_text(
         json.dumps(
@@ -104,17 +124,15 @@ def run_demo(out: Path, *, seed: int, pupils: int, console: Console) -> None:
                 app, clock, tap, feed, seed=seed, integrate=integrate_through_files
             ).run()
         for place, document in result.documents:
-            target = documents / place
-            target.mkdir(parents=True, exist_ok=True)
-            (target / document.filename).write_bytes(document.content)
-        (out / "timeline.md").write_text(result.markdown(), encoding="utf-8")
-        (out / "stats.json").write_text(
+            write_new(documents / place / document.filename, document.content)
+        write_new(out / "timeline.md", result.markdown(PARIS).encode("utf-8"))
+        write_new(
+            out / "stats.json",
             json.dumps(
                 [statistics_json(s) for s in result.statistics], ensure_ascii=False, indent=2
-            ),
-            encoding="utf-8",
+            ).encode("utf-8"),
         )
-        table = Table(title=f"Année simulée (graine {seed}) — {out}")
+        table = Table(title=Text(f"Année simulée (graine {seed}) — {out}"))
         for header in (
             "École",
             "Comptes",
@@ -131,7 +149,7 @@ def run_demo(out: Path, *, seed: int, pupils: int, console: Console) -> None:
             admin = app.administration(director)
             for uai in sorted(director.uais):
                 s = admin.recount_statistics(uai).summary
-                table.add_row(
+                cells = (
                     f"{uai} {names[uai]}",
                     str(s.accounts),
                     str(s.not_notified),
@@ -141,10 +159,12 @@ def run_demo(out: Path, *, seed: int, pupils: int, console: Console) -> None:
                     f"{s.percent_activated} %",
                     f"{s.percent_pupils_with_activated_guardian} %",
                 )
+                table.add_row(*(Text(cell) for cell in cells))
         console.print(table)
         console.print(
             f"{len(tap.messages)} courriels (.eml), {len(result.documents)} documents, "
             f"{len(result.timeline)} événements — voir {out / 'timeline.md'}.",
+            markup=False,
             highlight=False,
         )
     finally:

@@ -1,17 +1,21 @@
 """How the command line shows things: rich tables with the guide's French labels and the state
 colours of SPEC §2 for people, plain JSON (code names) for programs.
+
+Data is never read as rich markup: every cell and title is a `rich.text.Text` built from the
+value as it is, so a name such as ``[/]`` or an address holding ``[link=…]`` prints literally.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from educonnect_core import (
     AccountPage,
@@ -25,11 +29,15 @@ from educonnect_core import (
 from educonnect_core.serialization import unstructure
 
 __all__ = [
+    "LIST_HEADERS",
+    "NO_RESULT",
     "account_json",
     "account_table",
     "dump_json",
+    "french_number",
     "integration_json",
-    "integration_table",
+    "integration_lines",
+    "report_json",
     "report_lines",
     "rows_json",
     "rows_table",
@@ -38,6 +46,23 @@ __all__ = [
     "statistics_tables",
 ]
 
+#: The list's column headers, as in the guide (§5.1).
+LIST_HEADERS = (
+    "Élève",
+    "Classe",
+    "Responsable",
+    "Identifiant",
+    "Messagerie",
+    "Origine du compte",
+    "État de compte",
+    "Date de distribution",
+    "Date de dernier accès",
+)
+#: The guide's sentence when no row matches the criteria (§5.1).
+NO_RESULT = (
+    "Attention ! Aucun responsable ne correspond à vos critères de sélection. "
+    "Veuillez modifier votre demande."
+)
 COLOURS = {
     AccountState.NOT_NOTIFIED: "red",
     AccountState.NOTIFIED: "dark_orange",
@@ -46,47 +71,62 @@ COLOURS = {
 }
 
 
-def state_text(state: AccountState) -> str:
-    """The state's French label in its colour (rich markup)."""
-    return f"[{COLOURS[state]}]{state.label}[/]"
+def state_text(state: AccountState) -> Text:
+    """The state's French label in its colour."""
+    return Text(state.label, style=COLOURS[state])
+
+
+def french_number(value: int) -> str:
+    """An integer as French prints it: thousands separated by a narrow no-break space."""
+    return f"{value:,}".replace(",", "\u202f")
+
+
+def _day(moment: datetime | None, zone: ZoneInfo) -> str:
+    return "" if moment is None else f"{moment.astimezone(zone):%d/%m/%Y}"
 
 
 def _when(moment: datetime | None, zone: ZoneInfo) -> str:
     return "" if moment is None else f"{moment.astimezone(zone):%d/%m/%Y %H:%M}"
 
 
+def _table(title: str, headers: Iterable[str], *, show_header: bool = True) -> Table:
+    table = Table(title=Text(title), show_header=show_header, highlight=False)
+    for header in headers:
+        table.add_column(Text(header))
+    return table
+
+
 def dump_json(console: Console, data: Any) -> None:
-    """Print `data` as JSON, unstyled."""
-    console.print_json(json.dumps(data, ensure_ascii=False))
+    """Print `data` as JSON, unstyled, exactly (no markup, no highlighting)."""
+    console.print(
+        json.dumps(data, ensure_ascii=False, indent=2),
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def rows_table(page: Page, zone: ZoneInfo) -> Table:
-    """The responsables list of guide §5.1."""
-    table = Table(title=f"Responsables — page {page.page}/{page.pages} ({page.total} lignes)")
-    for header in (
-        "Elève",
-        "Classe",
-        "Responsable",
-        "Identifiant",
-        "Mail",
-        "Origine",
-        "Etat",
-        "Distribué le",
-        "Dernière connexion",
-    ):
-        table.add_column(header)
+    """The responsables list of guide §5.1, with « 1 à 9 sur 9 élève(s) » below."""
+    table = _table("Liste des responsables", LIST_HEADERS)
     for row in page.rows:
         table.add_row(
-            row.pupil_name,
-            row.class_name,
-            row.responsable_name,
-            row.login,
-            "oui" if row.has_email else "non",
-            row.origin.label,
+            Text(f"{row.student_surname} {row.student_first_name}"),
+            Text(row.class_name),
+            Text(f"{row.surname} {row.first_name}"),
+            Text(row.login),
+            Text("Oui" if row.has_email else "Non"),
+            Text(row.origin.label),
             state_text(row.state),
-            _when(row.distributed_at, zone),
-            _when(row.last_login_at, zone),
+            Text(_day(row.distributed_at, zone)),
+            Text(_day(row.last_login_at, zone)),
         )
+    first = (page.page - 1) * page.page_size + 1 if page.page_size else 1
+    last = first + len(page.rows) - 1
+    table.caption = Text(
+        f"{french_number(first)} à {french_number(last)} sur "
+        f"{french_number(page.total)} élève(s) — page {page.page}/{page.pages}"
+    )
     return table
 
 
@@ -102,33 +142,46 @@ def rows_json(page: Page) -> dict[str, Any]:
 
 def account_table(page: AccountPage, zone: ZoneInfo) -> Table:
     """The account page of guide §5.2."""
-    table = Table(title=f"Compte {page.login}", show_header=False)
-    table.add_column("")
-    table.add_column("")
-    for label, value in (
-        ("Responsable", page.name),
-        ("Identifiant", page.login),
-        ("Mot de passe", page.password or "(non affiché)"),
-        ("Adresse mail", page.email or ""),
-        ("Téléphone mobile", page.mobile or ""),
-        ("Origine du compte", page.origin.label),
-        ("Etat du compte", state_text(page.state)),
-        ("Date de distribution", _when(page.distributed_at, zone)),
-        ("Date de dernière connexion", _when(page.last_login_at, zone)),
-    ):
-        table.add_row(label, value)
+    table = _table(f"Compte {page.login}", ("", ""), show_header=False)
+    empty = "Non renseigné(e)"
+    lines: list[tuple[str, Text]] = [
+        ("Responsable", Text(page.name)),
+        ("Identifiant", Text(page.login)),
+    ]
+    if page.state is not AccountState.NOT_NOTIFIED:
+        lines.append(("Mot de passe *", Text(page.password or "******")))
+    lines += [
+        ("Courrier électronique", Text(page.email or empty)),
+        ("Téléphone Mobile", Text(page.mobile or empty)),
+        ("Origine du compte", Text(page.origin.label)),
+        ("État du compte", state_text(page.state)),
+        ("Date de distribution", Text(_when(page.distributed_at, zone) or empty)),
+        ("Date de dernière connexion", Text(_when(page.last_login_at, zone) or empty)),
+    ]
     for child in page.children_here:
-        table.add_row(
-            "Enfant (cette école)",
-            f"{child.name}, né(e) le {child.birth_date:%d/%m/%Y}, {child.class_name or ''}",
+        lines.append(
+            (
+                "Enfant (cette école)",
+                Text(
+                    f"{child.name}, né(e) le {child.birth_date:%d/%m/%Y}, {child.class_name or ''}"
+                ),
+            )
         )
     for child in page.children_elsewhere:
-        table.add_row(
-            "Enfant (autre école)",
-            f"{child.name}, né(e) le {child.birth_date:%d/%m/%Y}, "
-            f"{child.uai} - {child.school_name}",
+        lines.append(
+            (
+                "Enfant (autre école)",
+                Text(
+                    f"{child.name}, né(e) le {child.birth_date:%d/%m/%Y}, "
+                    f"{child.uai} - {child.school_name}"
+                ),
+            )
         )
-    table.add_row("Actions possibles", ", ".join(a.label for a in page.actions))
+    lines.append(("Actions possibles", Text(", ".join(a.label for a in page.actions))))
+    for label, value in lines:
+        table.add_row(Text(label), value)
+    if page.state is not AccountState.NOT_NOTIFIED:
+        table.caption = Text("* Seuls les mots de passe provisoires sont affichés.")
     return table
 
 
@@ -139,16 +192,16 @@ def account_json(page: AccountPage) -> dict[str, Any]:
     return data
 
 
-def _line(line: StatisticsLine) -> list[str]:
+def _line(line: StatisticsLine) -> list[Text]:
     return [
-        line.label,
-        str(line.accounts),
-        str(line.not_notified),
-        str(line.notified),
-        str(line.activating),
-        str(line.activated),
-        f"{line.percent_activated} %",
-        f"{line.percent_pupils_with_activated_guardian} %",
+        Text(line.label),
+        Text(french_number(line.accounts)),
+        Text(french_number(line.not_notified)),
+        Text(french_number(line.notified)),
+        Text(french_number(line.activating)),
+        Text(french_number(line.activated)),
+        Text(f"{line.percent_activated} %"),
+        Text(f"{line.percent_pupils_with_activated_guardian} %"),
     ]
 
 
@@ -160,7 +213,7 @@ def statistics_tables(stats: SchoolStatistics, zone: ZoneInfo) -> list[Table]:
         ("Par classe", stats.by_class),
         ("Par niveau", stats.by_level),
     ):
-        table = Table(title=f"{title} — {stats.uai}")
+        table = Table(title=Text(f"{title} — {stats.uai}"), highlight=False)
         for header, colour in (
             ("", ""),
             ("Comptes", ""),
@@ -171,11 +224,13 @@ def statistics_tables(stats: SchoolStatistics, zone: ZoneInfo) -> list[Table]:
             ("% activés", ""),
             ("% élèves avec un responsable activé", ""),
         ):
-            table.add_column(header, style=colour or None)
+            table.add_column(Text(header), style=colour or None)
         for line in lines:
             table.add_row(*_line(line))
         tables.append(table)
-    tables[-1].caption = f"Calculées le {stats.computed_at.astimezone(zone):%d/%m/%Y à %H:%M}"
+    tables[-1].caption = Text(
+        f"Calculées le {stats.computed_at.astimezone(zone):%d/%m/%Y à %H:%M:%S}"
+    )
     return tables
 
 
@@ -198,20 +253,66 @@ def statistics_json(stats: SchoolStatistics) -> dict[str, Any]:
     return data
 
 
+#: The integration report's figures, in French, in the order they are shown.
+INTEGRATION_LABELS = {
+    "accounts_created": "Comptes créés",
+    "accounts_updated": "Comptes mis à jour",
+    "accounts_unchanged": "Comptes inchangés",
+    "without_account": "Responsables sans compte (aucun enfant éligible)",
+    "pupils_created": "Élèves ajoutés",
+    "pupils_updated": "Élèves mis à jour",
+    "pupils_unchanged": "Élèves inchangés",
+    "pupils_removed": "Élèves partis",
+    "pupils_ineligible": "Élèves non éligibles",
+    "links_added": "Liens responsable–élève ajoutés",
+    "links_removed": "Liens responsable–élève retirés",
+    "birth_date_locks_cleared": "Blocages de date de naissance levés",
+}
+
+
 def integration_table(report: IntegrationReport) -> Table:
-    """The integration report, one figure a line, then the rejections."""
-    table = Table(title="Intégration du flux")
-    table.add_column("")
-    table.add_column("", justify="right")
-    for name, value in unstructure(report).items():
-        if name != "rejected":
-            table.add_row(name.replace("_", " "), str(value))
-    table.add_row("rejected", str(len(report.rejected)))
+    """The integration report, one figure a line, in French."""
+    table = _table("Intégration du flux annuaire", ("", ""), show_header=False)
+    table.columns[1].justify = "right"
+    for name, label in INTEGRATION_LABELS.items():
+        value = getattr(report, name, None)
+        if isinstance(value, int):
+            table.add_row(Text(label), Text(french_number(value)))
+    table.add_row(Text("Enregistrements rejetés"), Text(french_number(len(report.rejected))))
     return table
 
 
+def integration_lines(
+    report: IntegrationReport, warnings: Sequence[object], *, limit: int | None
+) -> list[str]:
+    """One line per rejection then per warning; beyond `limit` each list ends with
+    « … et N autres » (never cut silently; ``--json`` lists them all).
+    """
+    lines: list[str] = []
+    rejected = list(report.rejected)
+    shown = rejected if limit is None else rejected[:limit]
+    for rejection in shown:
+        where = f"{rejection.source} : " if rejection.source else ""
+        lines.append(
+            f"  Rejet — {where}{rejection.record}, champ « {rejection.field} » : {rejection.reason}"
+        )
+    if len(shown) < len(rejected):
+        lines.append(
+            f"  … et {french_number(len(rejected) - len(shown))} autres rejets (tous avec --json)."
+        )
+    warned = list(warnings)
+    shown_w = warned if limit is None else warned[:limit]
+    lines += [f"  Avertissement — {warning}" for warning in shown_w]
+    if len(shown_w) < len(warned):
+        lines.append(
+            f"  … et {french_number(len(warned) - len(shown_w))} autres avertissements "
+            "(tous avec --json)."
+        )
+    return lines
+
+
 def integration_json(report: IntegrationReport, warnings: Sequence[object] = ()) -> dict[str, Any]:
-    """The integration report as JSON."""
+    """The integration report as JSON, every rejection and warning included."""
     data: dict[str, Any] = unstructure(report)
     data["changed"] = report.changed
     data["warnings"] = [str(w) for w in warnings]
@@ -219,8 +320,20 @@ def integration_json(report: IntegrationReport, warnings: Sequence[object] = ())
 
 
 def report_lines(report: ActionReport) -> list[str]:
-    """The guide's messages of an action, then one line per account left out."""
-    lines = list(report.messages)
-    for outcome in report.not_done:
-        lines.append(f"  – {outcome.name} ({outcome.login}) : non traité")
-    return lines
+    """The guide's messages of an action, as the service gives them."""
+    return list(report.messages)
+
+
+def report_json(report: ActionReport, document: str | None = None) -> dict[str, Any]:
+    """An action's report as JSON: the messages, each account's outcome, the document's path."""
+    return {
+        "action": report.action.name,
+        "uai": report.uai,
+        "messages": list(report.messages),
+        "done": [o.login for o in report.done],
+        "not_done": [
+            {"login": o.login, "name": o.name, "reason": getattr(o.skip, "name", None)}
+            for o in report.not_done
+        ],
+        "document": document,
+    }

@@ -11,6 +11,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+import attrs
 from sqlalchemy import Connection, bindparam, or_, select, update
 
 from educonnect_core.domain.records import AuditEntry, OutboxMessage
@@ -21,7 +22,15 @@ from educonnect_sql.schema import AUDIT, OUTBOX
 if TYPE_CHECKING:
     from educonnect_sql.storage import SqlUnitOfWork
 
-__all__ = ["PENDING", "SENT", "SqlAudit", "SqlOutbox", "write_audit", "write_outbox"]
+__all__ = [
+    "PENDING",
+    "SENT",
+    "SqlAudit",
+    "SqlOutbox",
+    "WaitingMessage",
+    "write_audit",
+    "write_outbox",
+]
 
 PENDING = "pending"
 SENT = "sent"
@@ -156,6 +165,41 @@ class SqlOutbox:
         query = select(OUTBOX.c.message_id).where(OUTBOX.c.status == SENT)
         with self._uow.guard():
             return set(self._uow.connection.execute(query).scalars())
+
+    def waiting(self) -> Sequence[WaitingMessage]:
+        """Every committed, unsent message (due or not), oldest first, with its attempts."""
+        query = (
+            select(
+                OUTBOX.c.message_id,
+                OUTBOX.c.account_id,
+                OUTBOX.c.recipient,
+                OUTBOX.c.created_at,
+                OUTBOX.c.attempts,
+                OUTBOX.c.due_at,
+                OUTBOX.c.last_error,
+            )
+            .where(OUTBOX.c.status == PENDING)
+            .order_by(OUTBOX.c.created_at, OUTBOX.c.message_id)
+        )
+        with self._uow.guard():
+            rows = self._uow.connection.execute(query).all()
+        return [WaitingMessage(*row) for row in rows]
+
+
+@attrs.frozen
+class WaitingMessage:
+    """An unsent message as ``educonnect outbox status`` shows it (no letter: it holds a secret).
+
+    `attempts` counts failed attempts; `due_at` is the next try (None: at once).
+    """
+
+    message_id: str
+    account_id: str
+    recipient: str
+    created_at: datetime
+    attempts: int
+    due_at: datetime | None
+    last_error: str
 
 
 class SqlAudit:

@@ -90,7 +90,11 @@ class TestDirectorActions:
             str(base / "pdf"),
         )
         assert code == 0, out
-        assert "par feuille individuelle" in out
+        assert (
+            "La distribution a été effectuée avec succès pour le(s) compte(s) sélectionné(s)."
+            in out
+        )
+        assert "Télécharger le courrier au format PDF : " in out
         assert len(list((base / "pdf").glob("*.pdf"))) == 1
         code, _ = run(base, "notify", UAI, "--all", "--email", "yes", "--channel", "email")
         assert code == 0
@@ -108,7 +112,7 @@ class TestDirectorActions:
 
     def test_reset_of_not_notified_gives_the_guides_warning(self, base: Path) -> None:
         code, out = run(base, "reset", UAI, "--all")
-        assert code == 0
+        assert code == 3, "every account was left out: nothing done"
         assert "Avertissement : les mots de passe des comptes qui n'étaient pas encore" in out
 
 
@@ -155,7 +159,7 @@ class TestGuardianSide:
         bodies = [_body(m) for m in messages]
         found = [re.search(r"jeton=(\S+)", body) for body in bodies]
         (token,) = [match.group(1) for match in found if match is not None]
-        code, out = run(base, "confirm", token)
+        code, out = run(base, "confirm", "--token", token)  # whatever its first character
         assert code == 0, out
         code, out = run(base, "account", UAI, login, "--json")
         assert json.loads(out)["state"] == "ACTIVATED"
@@ -197,3 +201,42 @@ class TestDemo:
         assert stats[0]["summary"]["accounts"] > 0
         timeline = (out_dir / "timeline.md").read_text(encoding="utf-8")
         assert "J+1, date de naissance corrigée" in timeline
+
+    def test_the_demo_tells_its_story(self, tmp_path: Path) -> None:
+        """Only the guardians of the pupil with the wrong birth date are ever refused, and the
+        one the story follows ends Activé once the next day's feed corrected it.
+        """
+        out_dir = tmp_path / "demo-output"
+        result = runner.invoke(app, ["demo", "--out", str(out_dir), "--pupils", "60"])
+        assert result.exit_code == 0, result.output
+        timeline = (out_dir / "timeline.md").read_text(encoding="utf-8")
+        refused = re.findall(r"— (\S+) : première connexion refusée", timeline)
+        assert refused, "the story's refusal happens"
+        feed = synthetic_feed(2025, pupils=60)
+        pupil = feed.wrong_birth_date[0]
+        uai = next(s.uai.value for s in feed.snapshot.students if s.student_id == pupil)
+        base = [
+            "--db",
+            str(out_dir / "educonnect.sqlite3"),
+            "--directors",
+            str(out_dir / "educonnect-directors.json"),
+            "--director",
+            "dir-charlemagne",
+        ]
+        pages = json.loads(runner.invoke(app, [*base, "list", uai, "--json"]).output)["pages"]
+        guardians = {
+            r["login"]
+            for p in range(1, pages + 1)
+            for r in json.loads(
+                runner.invoke(app, [*base, "list", uai, "--json", "--page", str(p)]).output
+            )["rows"]
+            if r["student_id"] == pupil
+        }
+        assert set(refused) <= guardians, (refused, guardians)
+        assert len(set(refused)) == 1, "one guardian blocked, as the story says"
+        login = refused[0]
+        mine = [line for line in timeline.splitlines() if f"— {login} :" in line]
+        assert mine[-1].endswith("adresse validée, compte activé."), mine
+        shown = runner.invoke(app, [*base, "account", uai, login, "--json"])
+        assert shown.exit_code == 0, shown.output
+        assert json.loads(shown.output)["state"] == "ACTIVATED"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 import attrs
 
@@ -33,6 +33,7 @@ from educonnect_core.domain.values import Ine, Level, Uai, ascii_fold, uai_check
 from educonnect_core.errors import EduconnectError
 from educonnect_core.ports import Mailer
 from educonnect_core.services.integration import IntegrationReport
+from educonnect_core.services.portal import named_child
 from educonnect_core.testing.fakes import FakeClock
 
 __all__ = ["MailTap", "SchoolYear", "SimulationResult", "SyntheticFeed", "synthetic_feed"]
@@ -174,7 +175,21 @@ def synthetic_feed(seed: int = 2025, pupils: int = 300) -> SyntheticFeed:
                 )
             )
             links.extend(GuardianLink(rid, f"E{n:05d}") for rid in parents)
-    wrong = next(s for s in students if s.uai == uais[0])
+    # The pupil with the wrong date is the one its first guardian's first connection asks about
+    # (the named child), so that the guardian is really blocked by it.
+    children_of: dict[str, list[Student]] = defaultdict(list)
+    by_id = {s.student_id: s for s in students}
+    for link in links:
+        children_of[link.responsable_id].append(by_id[link.student_id])
+    first_guardian: dict[str, str] = {}
+    for link in links:
+        first_guardian.setdefault(link.student_id, link.responsable_id)
+    wrong = next(
+        s
+        for s in students
+        if s.uai == uais[0]
+        and named_child(children_of[first_guardian[s.student_id]]).student_id == s.student_id
+    )
     true_date = wrong.birth_date
     false_date = true_date.replace(day=1) if true_date.day != 1 else true_date.replace(day=2)
     feed = DirectorySnapshot(
@@ -233,11 +248,12 @@ class SimulationResult:
     statistics: list[SchoolStatistics] = attrs.Factory(list)
     integrations: list[IntegrationReport] = attrs.Factory(list)
 
-    def markdown(self) -> str:
-        """The timeline day by day, as Markdown."""
+    def markdown(self, zone: tzinfo = UTC) -> str:
+        """The timeline day by day, as Markdown, in the time of `zone` (Paris for the demo)."""
         lines = ["# Une année scolaire simulée", ""]
         day: date | None = None
-        for moment, text in sorted(self.timeline, key=lambda entry: entry[0]):
+        for instant, text in sorted(self.timeline, key=lambda entry: entry[0]):
+            moment = instant.astimezone(zone)
             if moment.date() != day:
                 day = moment.date()
                 lines += ["", f"## {day:%d/%m/%Y}", ""]
@@ -331,7 +347,7 @@ class SchoolYear:
             if day % 7 == 0:
                 self.at(day, 8, 20)
                 self._feed(
-                    self.feed.corrected if self._corrected else self.feed.snapshot, "quotidienne"
+                    self.feed.corrected if self._corrected else self.feed.snapshot, "hebdomadaire"
                 )
             for hour, login, action in sorted(plans.get(day, ())):
                 self.at(day, hour)
@@ -411,14 +427,33 @@ class SchoolYear:
                     plan[:] = [p for p in plan if p[1] != account_login]
                 plans[2].append((20, account_login, self.activate))
                 plans[4].append((19, account_login, self.activate))
+            # The pupil's other guardians come after the correction: the story has one blocked
+            # guardian, not a second one who would be refused and give up.
+            others = {
+                login
+                for login, (_, aid) in guardians.items()
+                for link in self.feed.snapshot.links
+                if link.student_id == wrong_pupil and link.responsable_id == aid and aid != blocked
+            }
+            for day in range(1, 5):
+                early = [p for p in plans.get(day, []) if p[1] in others]
+                plans[day][:] = [p for p in plans.get(day, []) if p[1] not in others]
+                plans[day + 4].extend(early)
         return plans
 
     def _child_named(self, login: str) -> date:
-        """The true birth date of the child the first-connection screen names."""
-        result = self.portal.login(login, self._password(login) or "")
-        name = getattr(result, "child_name", "")
-        corrected = {s.name: s.birth_date for s in self.feed.corrected.students}
-        return corrected.get(name, date(2000, 1, 1))
+        """The true birth date of the child the first-connection screen names: the guardian
+        knows their own children, so they are found by the account's id, never by display name
+        (many pupils share a name with another).
+        """
+        account_id = self._known[login][1]
+        mine = {
+            link.student_id
+            for link in self.feed.corrected.links
+            if link.responsable_id == account_id
+        }
+        children = [s for s in self.feed.corrected.students if s.student_id in mine]
+        return named_child(children).birth_date if children else date(2000, 1, 1)
 
     def _password(self, login: str) -> str | None:
         return self._password_on_letter(self._known[login][0], login)

@@ -1,0 +1,1 @@
+"""The commands of ``educonnect``, one module per group (reading, actions, feed, outbox…)."""
