@@ -205,6 +205,7 @@ def console_router(web: WebState) -> APIRouter:  # noqa: PLR0915 - one route per
                 return _see_other(f"/directeur/ecoles/{quote(uai)}/responsables?{data.last_search}")
             if form.get("valider") != "1":
                 ticked = [] if isinstance(targets, Selection) else targets
+                await call(lambda: usecases.check_in_scope(admin, uai, ticked))
                 return web.render(
                     request,
                     "confirm.html",

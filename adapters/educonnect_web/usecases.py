@@ -33,6 +33,7 @@ from educonnect_core import (
 __all__ = [
     "WORDING",
     "account",
+    "check_in_scope",
     "compute_statistics",
     "confirmation",
     "credential_fingerprint",
@@ -99,6 +100,17 @@ def school_and_classes(
     with app.runtime.storage.unit_of_work() as uow:
         classes = sorted(uow.directory.classes(parsed), key=lambda c: (c.name, c.class_id))
     return schools[parsed], classes
+
+
+def check_in_scope(admin: Administration, uai: str, logins: Iterable[str]) -> None:
+    """Refuse, before any question is asked, a school or a login outside the director's reach
+    (the service checks again when the action runs).
+    """
+    wanted = frozenset(logins)
+    page = admin.rows(uai, Selection(logins=wanted).everything())
+    missing = wanted - {row.login for row in page.rows}
+    if missing:
+        raise NotInScope(admin.director.director_id, min(missing), uai)
 
 
 def rows(admin: Administration, uai: str, selection: Selection) -> Page:
