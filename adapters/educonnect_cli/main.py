@@ -23,6 +23,7 @@ from educonnect_aaf import FeedError, read_feed
 from educonnect_cli import render
 from educonnect_cli.context import DEFAULT_SENDER, PARIS, Settings, directors, open_app
 from educonnect_cli.demo import run_demo
+from educonnect_cli.serve import serve
 from educonnect_core import (
     AccountState,
     Channel,
@@ -501,6 +502,9 @@ def demo(
     """Simule une année scolaire sur SQLite, PDF et courriels .eml, dans --out."""
     with _guard():
         run_demo(out, seed=seed, pupils=pupils, console=console)
+
+
+app.command()(serve)  # educonnect serve: the web console (adapters/educonnect_web)
 
 
 def main() -> None:
