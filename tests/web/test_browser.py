@@ -59,6 +59,8 @@ class TestSchoolYearInABrowser:
         self, live: Live
     ) -> None:
         scene = live.scene
+        live.open("/directeur/connexion")
+        shot(live, "director-login")
         live.login_director()
         shot(live, "home")
         live.go(f"a[href='/directeur/ecoles/{UAI}/responsables']")
