@@ -36,10 +36,10 @@ from educonnect_argon2 import Argon2Hasher
 from educonnect_cli.serve import set_director_password
 from educonnect_core import (
     AccountState,
+    BirthDateRefused,
     Channel,
     EduConnect,
     FirstConnectionRequired,
-    BirthDateRefused,
     Selection,
     SystemClock,
     SystemSecrets,
@@ -55,6 +55,20 @@ REQUESTS = int(os.environ.get("EDUCONNECT_BENCH_WEB_REQUESTS", "320"))
 LOGINS = int(os.environ.get("EDUCONNECT_BENCH_WEB_LOGINS", "40"))
 PASSWORD = "Soleil2025"  # noqa: S105 - the benchmark's guardians choose it
 DIRECTOR_PASSWORD = "Bench2025dir"  # noqa: S105 - the benchmark's director
+
+
+def csrf(html: str) -> str:
+    """The CSRF token of a page."""
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    if found is None:
+        raise RuntimeError("no CSRF token in the page")
+    return found.group(1)
+
+
+def check(condition: object, what: str) -> None:
+    """Stop the benchmark when an answer is not the expected one (a wrong run measures nothing)."""
+    if not condition:
+        raise RuntimeError(what)
 
 
 def p(values: list[float], q: float) -> float:
@@ -86,14 +100,13 @@ def build(folder: Path) -> tuple[Path, str, str, list[str]]:
         uai = sorted(director.uais)[0].value
         admin = app.administration(director)
         admin.notify(uai, Selection(), Channel.PAPER)
-        logins = []
+        logins: list[str] = []
         for row in admin.rows(uai, Selection(states={AccountState.NOTIFIED}, page_size=200)).rows:
             if len(logins) >= 8 or row.login in logins:
                 continue
             with storage.unit_of_work() as uow:
                 account = uow.accounts.by_login(row.login)
-            assert account is not None
-            provisional = account.readable_password or ""
+            provisional = "" if account is None else account.readable_password or ""
             step = app.portal().login(row.login, provisional)
             if not isinstance(step, FirstConnectionRequired):
                 continue
@@ -143,7 +156,7 @@ def free_port() -> int:
 
 
 def concurrent(
-    clients: int, total: int, make: Callable[[], Any], step: Callable[[Any], None]
+    clients: int, total: int, make: Callable[[], Any], step: Callable[[Any], object]
 ) -> tuple[list[float], float]:
     """`total` calls of `step` spread over `clients` threads, each with its own `make()`."""
     per = total // clients
@@ -194,9 +207,7 @@ def main() -> None:
     print(json.dumps(results, indent=2))
 
 
-def measure(
-    base: str, db: Path, uai: str, director_id: str, logins: list[str]
-) -> dict[str, Any]:
+def measure(base: str, db: Path, uai: str, director_id: str, logins: list[str]) -> dict[str, Any]:
     # -- the service alone --------------------------------------------------------------------
     app, storage = app_on(db)
     from educonnect_cli.context import directors  # noqa: PLC0415
@@ -211,12 +222,11 @@ def measure(
     def director_login() -> httpx.Cookies:
         client = httpx.Client(base_url=base, timeout=120)
         page = client.get("/directeur/connexion").text
-        token = re.search(r'name="csrf" value="([^"]+)"', page)
-        assert token
+        token = csrf(page)
         client.post(
             "/directeur/connexion",
             data={
-                "csrf": token.group(1),
+                "csrf": token,
                 "identifiant": director_id,
                 "mot_de_passe": DIRECTOR_PASSWORD,
             },
@@ -230,7 +240,7 @@ def measure(
 
     def page(client: httpx.Client) -> None:
         answer = client.get(f"/directeur/ecoles/{uai}/responsables")
-        assert answer.status_code == 200
+        check(answer.status_code == 200, "unexpected answer")
 
     token = httpx.post(
         base + "/api/v1/login",
@@ -245,7 +255,7 @@ def measure(
 
     def api(client: httpx.Client) -> None:
         answer = client.get(f"/api/v1/schools/{uai}/list")
-        assert answer.status_code == 200
+        check(answer.status_code == 200, "unexpected answer")
 
     page(director_client())  # warm up
     html, _ = concurrent(CLIENTS, REQUESTS, director_client, page)
@@ -261,19 +271,16 @@ def measure(
     def guardian_login(state: tuple[httpx.Client, str]) -> None:
         client, login = state
         form = client.get("/responsable/connexion").text
-        token = re.search(r'name="csrf" value="([^"]+)"', form)
-        assert token
+        token = csrf(form)
         answer = client.post(
             "/responsable/connexion",
-            data={"csrf": token.group(1), "identifiant": login, "mot_de_passe": PASSWORD},
+            data={"csrf": token, "identifiant": login, "mot_de_passe": PASSWORD},
         )
-        assert answer.headers.get("location") == "/responsable/compte", answer.text[:300]
+        check(answer.headers.get("location") == "/responsable/compte", answer.text[:300])
 
     hasher = Argon2Hasher()
     stored = hasher.hash(PASSWORD)
-    _, web_seconds = concurrent(
-        LOGIN_CLIENTS, LOGINS, guardian_client, guardian_login
-    )
+    _, web_seconds = concurrent(LOGIN_CLIENTS, LOGINS, guardian_client, guardian_login)
     _, hasher_seconds = concurrent(
         LOGIN_CLIENTS, LOGINS, lambda: None, lambda _: hasher.verify(stored, PASSWORD)
     )

@@ -19,6 +19,7 @@ from educonnect_core import (
     Channel,
     Director,
     EduconnectError,
+    ResponsableRow,
     SchoolStatistics,
     Selection,
 )
@@ -81,6 +82,30 @@ def _selection(search: Search, logins: list[str] | None = None) -> Selection:
         "login": logins or [],
     }
     return selection_from(as_multimap(data), 0, logins=bool(logins))
+
+
+def _row(row: ResponsableRow) -> dict[str, Any]:
+    """A list row as JSON: code names, ISO dates, the state's label; never the password."""
+    return {
+        "uai": row.uai,
+        "student_id": row.student_id,
+        "student_surname": row.student_surname,
+        "student_first_name": row.student_first_name,
+        "student_birth_date": row.student_birth_date.isoformat(),
+        "class_id": row.class_id,
+        "class_name": row.class_name,
+        "level": None if row.level is None else row.level.code,
+        "account_id": row.account_id,
+        "login": row.login,
+        "surname": row.surname,
+        "first_name": row.first_name,
+        "has_email": row.has_email,
+        "origin": row.origin.name,
+        "state": row.state.name,
+        "state_label": row.state.label,
+        "distributed_at": None if row.distributed_at is None else row.distributed_at.isoformat(),
+        "last_login_at": None if row.last_login_at is None else row.last_login_at.isoformat(),
+    }
 
 
 def _report(report: ActionReport) -> dict[str, Any]:
@@ -193,12 +218,7 @@ def api_app(web: WebState) -> FastAPI:  # noqa: PLR0915 - one route per use case
         }
         selection = selection_from(as_multimap(params), page_size)
         result = await call(lambda: usecases.rows(web.app.administration(who), uai, selection))
-        out = []
-        for row in result.rows:
-            data = unstructure(row)
-            data.pop("password", None)
-            data["state_label"] = row.state.label
-            out.append(data)
+        out = [_row(row) for row in result.rows]
         return {
             "rows": out,
             "total": result.total,

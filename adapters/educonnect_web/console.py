@@ -6,7 +6,7 @@ requests into calls and reports into pages.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -23,6 +23,7 @@ from educonnect_core import (
     Director,
     EduconnectError,
     Origin,
+    ResponsableRow,
     Selection,
     SortColumn,
 )
@@ -30,7 +31,7 @@ from educonnect_web import charts, usecases
 from educonnect_web.errors import status_and_code
 from educonnect_web.forms import search_pairs, search_query, selection_from
 from educonnect_web.security import SessionData
-from educonnect_web.state import WebState
+from educonnect_web.state import STATE_CLASSES, WebState
 
 __all__ = ["console_router"]
 
@@ -43,6 +44,22 @@ ACTIONS = {
     "export_pdf": "Lister les comptes — impression (PDF)",
     "export_csv": "Lister les comptes — export CSV",
 }
+
+
+class RowView(NamedTuple):
+    """One row of the Responsables table, every text computed once."""
+
+    login: str
+    quoted: str
+    pupil: str
+    class_name: str
+    guardian: str
+    email: str
+    origin: str
+    state: str
+    state_class: str
+    distributed: str
+    last_login: str
 
 
 def _see_other(url: str) -> RedirectResponse:
@@ -155,6 +172,7 @@ def console_router(web: WebState) -> APIRouter:  # noqa: PLR0915 - one route per
             school=school,
             classes=classes,
             page=page,
+            rows=[row_view(row) for row in page.rows],
             selection=selection,
             hidden=search_pairs(selection),
             query=lambda **changes: search_query(selection, **changes),
@@ -163,6 +181,21 @@ def console_router(web: WebState) -> APIRouter:  # noqa: PLR0915 - one route per
             columns=list(SortColumn),
             actions=ACTIONS,
             empty=usecases.WORDING["empty"],
+        )
+
+    def row_view(row: ResponsableRow) -> RowView:
+        return RowView(
+            login=row.login,
+            quoted=quote(row.login),
+            pupil=row.pupil_name,
+            class_name=row.class_name,
+            guardian=row.responsable_name,
+            email="Oui" if row.has_email else "Non",
+            origin=row.origin.label,
+            state=row.state.label,
+            state_class=STATE_CLASSES[row.state],
+            distributed=web.when(row.distributed_at),
+            last_login=web.when(row.last_login_at),
         )
 
     def targets_of(form: FormData, selection: Selection) -> Selection | list[str] | None:

@@ -198,3 +198,20 @@ class TestOpenApi:
             "/outbox/send",
         ):
             assert expected in paths
+
+
+class TestRowJson:
+    """The list's hand-written JSON row is the library's own serialisation, minus the password."""
+
+    def test_same_as_unstructure(self, site: Site) -> None:
+        from educonnect_core import Channel, Selection  # noqa: PLC0415
+        from educonnect_core.serialization import unstructure  # noqa: PLC0415
+        from educonnect_web.api import _row  # noqa: PLC0415
+
+        site.scene.admin.notify(UAI, ["a.diallo"], Channel.PAPER)
+        site.scene.first_connection("a.diallo")
+        for row in site.scene.admin.rows(UAI, Selection()).rows:
+            expected = unstructure(row)
+            expected.pop("password")
+            expected["state_label"] = row.state.label
+            assert _row(row) == expected
