@@ -69,6 +69,8 @@ class SessionStore:
         self._lock = threading.Lock()
         self.idle_seconds = idle_seconds
         self.max_documents = max_documents
+        #: Above this many sessions, idle ones are dropped when a new one opens.
+        self.purge_above = 10_000
 
     def get(self, sid: str | None) -> SessionData | None:
         """The live session of `sid`, or None."""
@@ -89,9 +91,17 @@ class SessionStore:
         """A fresh id for `data` (or an empty session)."""
         sid = secrets.token_urlsafe(32)
         data = data if data is not None else SessionData()
+        now = time.monotonic()
         with self._lock:
+            if len(self._sessions) >= self.purge_above:
+                idle = [k for k, v in self._sessions.items() if now - v.touched > self.idle_seconds]
+                for key in idle:
+                    del self._sessions[key]
             self._sessions[sid] = data
         return sid, data
+
+    def __len__(self) -> int:
+        return len(self._sessions)
 
     def rotate(self, sid: str | None) -> tuple[str, SessionData]:
         """End `sid` and open a new session with a new CSRF token (login)."""

