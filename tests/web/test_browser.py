@@ -70,6 +70,9 @@ class TestSchoolYearInABrowser:
         shot(live, "responsables")
         assert "Non notifié" in live.text()
         live.click("#tout-cocher")
+        boxes = live.driver.find_elements(By.CSS_SELECTOR, "input[name=login]")
+        assert boxes
+        assert all(box.is_selected() for box in boxes)  # the small script ticks the rows too
         Select(live.driver.find_element(By.ID, "action")).select_by_value("notify_paper")
         live.go("#executer")
         assert (
