@@ -74,3 +74,28 @@ postgres:
 
 bench-storage: $(STAMP)
 	$(BIN)/python bench/storage.py
+
+# Web console (issue 12): the browser tests drive Debian's chromium with Debian's chromium-driver
+# (same version) and inject axe-core from the npm registry (project-local, build/node_modules).
+# Under CI=true a skipped browser test fails; `make browser axe` installs what they need.
+AXE_VERSION ?= 4.14.1
+AXE := build/node_modules/axe-core/axe.min.js
+.PHONY: browser axe screenshots
+
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null \
+		|| (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
+
+$(AXE):
+	@command -v npm >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm)
+	mkdir -p build
+	npm install --prefix build --no-save --no-audit --no-fund --no-package-lock axe-core@$(AXE_VERSION)
+
+axe: $(AXE)
+
+pytest: browser axe
+
+# Every screen of the console as PNG in docs/images/web-*.png (shown in docs/web.md).
+screenshots: $(STAMP) browser axe
+	mkdir -p docs/images
+	EDUCONNECT_SCREENSHOTS=docs/images $(BIN)/pytest -q -p no:cacheprovider tests/web/test_browser.py

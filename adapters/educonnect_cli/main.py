@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from educonnect_cli.commands import actions, feed, guardian, reading
+from educonnect_cli.commands import actions, feed, guardian, reading, web
 from educonnect_cli.commands.demo import demo
 from educonnect_cli.commands.outbox import outbox_app
 from educonnect_cli.french import FrenchGroup
@@ -75,6 +75,7 @@ app.add_typer(outbox_app, name="outbox")
 app.command("first-connection")(guardian.first_connection)
 app.command("confirm")(guardian.confirm)
 app.command("demo")(demo)
+app.command("serve")(web.serve)
 
 
 def main() -> None:

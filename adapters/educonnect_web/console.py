@@ -1,0 +1,431 @@
+"""The director's console (guide §4–§6): login, school choice, the Responsables list and its
+actions, the account page, the Statistiques tab. Every rule is the core's; this module only turns
+requests into calls and reports into pages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple, TypeVar
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+
+from educonnect_core import (
+    AccountState,
+    Action,
+    ActionReport,
+    Administration,
+    Channel,
+    Director,
+    EduconnectError,
+    Origin,
+    ResponsableRow,
+    Selection,
+    SortColumn,
+)
+from educonnect_web import charts, usecases
+from educonnect_web.errors import status_and_code
+from educonnect_web.forms import search_pairs, search_query, selection_from
+from educonnect_web.security import SessionData
+from educonnect_web.state import STATE_CLASSES, WebState
+
+__all__ = ["console_router"]
+
+T = TypeVar("T")
+
+ACTIONS = {
+    "notify_paper": "(Re)Notifier les comptes — par feuilles individuelles imprimables",
+    "notify_email": "(Re)Notifier les comptes — par envoi de courriers électroniques",
+    "reset": "Réinitialiser les mots de passe",
+    "export_pdf": "Lister les comptes — impression (PDF)",
+    "export_csv": "Lister les comptes — export CSV",
+}
+
+
+class RowView(NamedTuple):
+    """One row of the Responsables table, every text computed once."""
+
+    login: str
+    quoted: str
+    pupil: str
+    class_name: str
+    guardian: str
+    email: str
+    origin: str
+    state: str
+    state_class: str
+    distributed: str
+    last_login: str
+
+
+def _see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def console_router(web: WebState) -> APIRouter:  # noqa: PLR0915 - one route per screen
+    """The routes of the director's console, under ``/directeur``."""
+    router = APIRouter(prefix="/directeur")
+
+    def logged_in(request: Request) -> tuple[str, SessionData, Director | None]:
+        sid, data = web.session(request)
+        return sid, data, web.director(data)
+
+    def admin_of(director: Director) -> Administration:
+        return web.app.administration(director)
+
+    async def call(function: Callable[[], T]) -> T:
+        return await run_in_threadpool(function)
+
+    def error_page(request: Request, error: EduconnectError) -> Response:
+        status, code = status_and_code(error)
+        return web.render(
+            request, "error.html", status_code=status, message=error.french, code=code
+        )
+
+    def to_login() -> RedirectResponse:
+        return _see_other("/directeur/connexion")
+
+    async def checked_form(request: Request, data: SessionData) -> FormData | None:
+        form = await request.form()
+        return form if web.csrf_ok(data, form) else None
+
+    def refused_csrf(request: Request) -> Response:
+        return web.render(
+            request,
+            "error.html",
+            status_code=403,
+            message="La demande a expiré ; veuillez recharger la page et recommencer.",
+            code="csrf",
+        )
+
+    # -- login --------------------------------------------------------------------------------
+
+    @router.get("/connexion")
+    def login_page(request: Request) -> Response:
+        return web.render(request, "director_login.html", error=None)
+
+    @router.post("/connexion")
+    async def login(request: Request) -> Response:
+        sid, data = web.session(request)
+        form = await checked_form(request, data)
+        if form is None:
+            return refused_csrf(request)
+        username, password = str(form.get("identifiant", "")), str(form.get("mot_de_passe", ""))
+        director = await call(lambda: web.authenticator.authenticate(username, password))
+        if director is None:
+            return web.render(
+                request,
+                "director_login.html",
+                status_code=401,
+                error="Identifiant ou mot de passe incorrect.",
+            )
+        new_sid, fresh = web.sessions.rotate(sid)
+        fresh.director_id = director.director_id
+        web.directors[director.director_id] = director
+        return web.set_cookie(_see_other("/directeur"), new_sid)
+
+    @router.post("/deconnexion")
+    async def logout(request: Request) -> Response:
+        sid, data = web.session(request)
+        if await checked_form(request, data) is None:
+            return refused_csrf(request)
+        web.sessions.drop(sid)
+        return _see_other("/")
+
+    # -- home: school choice ------------------------------------------------------------------
+
+    @router.get("")
+    async def home(request: Request) -> Response:
+        _, data, director = logged_in(request)
+        if director is None:
+            return to_login()
+        schools = await call(lambda: admin_of(director).schools())
+        if len(schools) == 1 and data.uai is None:
+            data.uai = schools[0].uai.value
+        return web.render(request, "home.html", director=director, schools=schools)
+
+    # -- Responsables list --------------------------------------------------------------------
+
+    @router.get("/ecoles/{uai}/responsables")
+    async def responsables(request: Request, uai: str) -> Response:
+        _, data, director = logged_in(request)
+        if director is None:
+            return to_login()
+        try:
+            selection = selection_from(request.query_params, web.settings.page_size)
+            admin = admin_of(director)
+            page = await call(lambda: usecases.rows(admin, uai, selection))
+            school, classes = await call(lambda: usecases.school_and_classes(web.app, admin, uai))
+        except EduconnectError as error:
+            return error_page(request, error)
+        data.uai = uai
+        data.last_search = search_query(selection)
+        return web.render(
+            request,
+            "responsables.html",
+            director=director,
+            uai=uai,
+            school=school,
+            classes=classes,
+            page=page,
+            rows=[row_view(row) for row in page.rows],
+            selection=selection,
+            hidden=search_pairs(selection),
+            query=lambda **changes: search_query(selection, **changes),
+            states=list(AccountState),
+            origins=list(Origin),
+            columns=list(SortColumn),
+            actions=ACTIONS,
+            empty=usecases.WORDING["empty"],
+        )
+
+    def row_view(row: ResponsableRow) -> RowView:
+        return RowView(
+            login=row.login,
+            quoted=quote(row.login),
+            pupil=row.pupil_name,
+            class_name=row.class_name,
+            guardian=row.responsable_name,
+            email="Oui" if row.has_email else "Non",
+            origin=row.origin.label,
+            state=row.state.label,
+            state_class=STATE_CLASSES[row.state],
+            distributed=web.when(row.distributed_at),
+            last_login=web.when(row.last_login_at),
+        )
+
+    def targets_of(form: FormData, selection: Selection) -> Selection | list[str] | None:
+        if form.get("tous") == "1":
+            return selection
+        logins = [v for v in form.getlist("login") if isinstance(v, str) and v]
+        return logins or None
+
+    @router.post("/ecoles/{uai}/actions")
+    async def bulk_action(  # noqa: PLR0911 - one answer per outcome of the form
+        request: Request, uai: str
+    ) -> Response:
+        _, data, director = logged_in(request)
+        if director is None:
+            return to_login()
+        form = await checked_form(request, data)
+        if form is None:
+            return refused_csrf(request)
+        action = str(form.get("action", ""))
+        try:
+            selection = selection_from(form, 0)
+            if action not in ACTIONS:
+                return _see_other(f"/directeur/ecoles/{quote(uai)}/responsables?{data.last_search}")
+            admin = admin_of(director)
+            if action.startswith("export_"):
+                fmt = action.removeprefix("export_")
+                document = await call(lambda: usecases.export(admin, uai, selection, fmt))
+                media = "text/csv; charset=utf-8" if fmt == "csv" else "application/pdf"
+                return Response(
+                    document.content,
+                    media_type=media,
+                    headers={
+                        "content-disposition": f'attachment; filename="{document.filename}"',
+                        "cache-control": "no-store",
+                    },
+                )
+            targets = targets_of(form, selection)
+            if targets is None:
+                data.flash.append(usecases.WORDING["none_ticked"])
+                return _see_other(f"/directeur/ecoles/{quote(uai)}/responsables?{data.last_search}")
+            if form.get("valider") != "1":
+                ticked = [] if isinstance(targets, Selection) else targets
+                await call(lambda: usecases.check_in_scope(admin, uai, ticked))
+                return web.render(
+                    request,
+                    "confirm.html",
+                    director=director,
+                    uai=uai,
+                    question=usecases.confirmation(action),
+                    fields=[
+                        ("action", action),
+                        ("reinitialiser", str(form.get("reinitialiser", ""))),
+                        ("tous", "1" if isinstance(targets, Selection) else ""),
+                        *search_pairs(selection),
+                        *(("login", login) for login in ticked),
+                    ],
+                    post_to=f"/directeur/ecoles/{uai}/actions",
+                    back=f"/directeur/ecoles/{uai}/responsables?{data.last_search}",
+                )
+            report = await call(
+                lambda: perform(admin, uai, action, targets, form.get("reinitialiser") == "1")
+            )
+        except EduconnectError as error:
+            return error_page(request, error)
+        return result_page(request, data, director, uai, report, None)
+
+    def perform(
+        admin: Administration,
+        uai: str,
+        action: str,
+        targets: Selection | list[str],
+        reset_too: bool,
+    ) -> ActionReport:
+        if action == "reset":
+            return usecases.reset(admin, uai, targets)
+        channel = Channel.PAPER if action == "notify_paper" else Channel.EMAIL
+        return usecases.notify(admin, uai, targets, channel, reset_password=reset_too)
+
+    def result_page(  # noqa: PLR0917 - an inner helper of the router
+        request: Request,
+        data: SessionData,
+        director: Director,
+        uai: str,
+        report: ActionReport,
+        login: str | None,
+    ) -> Response:
+        document_url = None
+        if report.document is not None:
+            key = web.sessions.keep_document(
+                data, report.document.filename, "application/pdf", report.document.content
+            )
+            document_url = f"/directeur/documents/{key}"
+        back = (
+            f"/directeur/ecoles/{uai}/comptes/{quote(login)}"
+            if login
+            else f"/directeur/ecoles/{uai}/responsables?{data.last_search}"
+        )
+        return web.render(
+            request,
+            "result.html",
+            director=director,
+            uai=uai,
+            messages=report.messages,
+            document_url=document_url,
+            download=usecases.WORDING["download"],
+            back=back,
+        )
+
+    @router.get("/documents/{key}")
+    def document(request: Request, key: str) -> Response:
+        _, data, director = logged_in(request)
+        if director is None or key not in data.documents:
+            return web.render(
+                request,
+                "error.html",
+                status_code=404,
+                message="Ce document n’est plus disponible.",
+                code="not_found",
+            )
+        filename, media, content = data.documents[key]
+        return Response(
+            content,
+            media_type=media,
+            headers={
+                "content-disposition": f'attachment; filename="{filename}"',
+                "cache-control": "no-store",
+            },
+        )
+
+    # -- account page -------------------------------------------------------------------------
+
+    @router.get("/ecoles/{uai}/comptes/{login}")
+    async def account_page(request: Request, uai: str, login: str) -> Response:
+        _, data, director = logged_in(request)
+        if director is None:
+            return to_login()
+        try:
+            admin = admin_of(director)
+            page = await call(lambda: usecases.account(admin, uai, login))
+        except EduconnectError as error:
+            return error_page(request, error)
+        return web.render(
+            request,
+            "account.html",
+            director=director,
+            uai=uai,
+            account=page,
+            can_reset=Action.RESET_PASSWORD in page.actions,
+            can_resend=Action.RESEND_ACTIVATION_EMAIL in page.actions,
+            back=f"/directeur/ecoles/{uai}/responsables?{data.last_search}",
+        )
+
+    @router.post("/ecoles/{uai}/comptes/{login}/actions")
+    async def account_action(request: Request, uai: str, login: str) -> Response:
+        _, data, director = logged_in(request)
+        if director is None:
+            return to_login()
+        form = await checked_form(request, data)
+        if form is None:
+            return refused_csrf(request)
+        action = str(form.get("action", ""))
+        if action not in ("notify_paper", "notify_email", "reset", "resend"):
+            return _see_other(f"/directeur/ecoles/{quote(uai)}/comptes/{quote(login)}")
+        email = str(form.get("email", "")).strip()
+        admin = admin_of(director)
+        try:
+            if form.get("valider") != "1":
+                # Reading the page first proves the account is in scope before any question.
+                await call(lambda: usecases.account(admin, uai, login))
+                return web.render(
+                    request,
+                    "confirm.html",
+                    director=director,
+                    uai=uai,
+                    question=usecases.confirmation(action),
+                    fields=[
+                        ("action", action),
+                        ("reinitialiser", str(form.get("reinitialiser", ""))),
+                        ("email", email),
+                    ],
+                    post_to=f"/directeur/ecoles/{uai}/comptes/{login}/actions",
+                    back=f"/directeur/ecoles/{uai}/comptes/{quote(login)}",
+                )
+            if action == "resend":
+                report = await call(lambda: usecases.resend(admin, uai, login, email))
+            else:
+                report = await call(
+                    lambda: perform(admin, uai, action, [login], form.get("reinitialiser") == "1")
+                )
+        except EduconnectError as error:
+            return error_page(request, error)
+        return result_page(request, data, director, uai, report, login)
+
+    # -- statistics ---------------------------------------------------------------------------
+
+    async def statistics_page(request: Request, uai: str, *, compute: bool) -> Response:
+        _, data, director = logged_in(request)
+        if director is None:
+            return to_login()
+        if compute and await checked_form(request, data) is None:
+            return refused_csrf(request)
+        try:
+            admin = admin_of(director)
+            stats = await call(
+                lambda: (
+                    usecases.compute_statistics(admin, uai)
+                    if compute
+                    else usecases.stored_statistics(admin, uai)
+                )
+            )
+        except EduconnectError as error:
+            return error_page(request, error)
+        data.uai = uai
+        return web.render(
+            request,
+            "statistics.html",
+            director=director,
+            uai=uai,
+            stats=stats,
+            updated=None if stats is None else usecases.last_update(stats, web.settings.timezone),
+            not_computed=usecases.WORDING["not_computed"],
+            chart=None if stats is None else charts.activation_by_class(stats),
+        )
+
+    @router.get("/ecoles/{uai}/statistiques")
+    async def statistics(request: Request, uai: str) -> Response:
+        return await statistics_page(request, uai, compute=False)
+
+    @router.post("/ecoles/{uai}/statistiques")
+    async def compute_statistics(request: Request, uai: str) -> Response:
+        return await statistics_page(request, uai, compute=True)
+
+    return router
