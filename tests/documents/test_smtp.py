@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import email
 import shutil
 import socket
@@ -30,6 +31,7 @@ from tests.documents.support import (
 from educonnect_core import AccountState, Channel, Email, LetterKind, OutboxMessage, compose
 from educonnect_mail import (
     AuthenticationRefused,
+    MessageRefused,
     RecipientRefused,
     Security,
     Sender,
@@ -37,6 +39,7 @@ from educonnect_mail import (
     SmtpMailer,
     SmtpSettings,
 )
+from educonnect_mail.message import outgoing_bytes
 
 SENDER = Sender("ne-pas-repondre@ac-exemple.fr")
 
@@ -331,3 +334,67 @@ class TestSecureConnections:
             with SmtpMailer(settings, SENDER) as mailer, pytest.raises(ServerUnavailable):
                 mailer.send(letter_message("m1", "somebody@example.org"))
         assert handler.received == []
+
+
+def _to(address: str, message_id: str = "M-envelope") -> OutboxMessage:
+    letter = compose(
+        LetterKind.C02,
+        recipient="Jean DUPONT",
+        school_name="ECOLE DU LAC",
+        children=("Léa MARTIN",),
+        login="j.dupont",
+        password="ABCD2345",  # noqa: S106 - a test letter's provisional password.
+    )
+    return OutboxMessage(message_id, "R1", Email(address), letter, datetime(2025, 9, 1, tzinfo=UTC))
+
+
+class TestEnvelopeIsTheStoredAddress:
+    """The SMTP envelope recipient is exactly the stored address, never a re-parsed form of it;
+    an address that would change the envelope or a header is refused before anything is sent.
+    """
+
+    @pytest.mark.parametrize("address", ["jean+ent@a.fr", "o'brien@a.fr", "a.b-c_d@x.a.fr"])
+    def test_envelope_equals_stored_address(self, address: str) -> None:
+        """The server receives ``MAIL FROM`` and ``RCPT TO`` with exactly the stored addresses."""
+        handler = RecordingHandler()
+        with smtp_server(handler) as server, SmtpMailer(plain(server.port), SENDER) as mailer:
+            mailer.send(_to(address))
+        assert [(r.mail_from, r.rcpt_tos) for r in handler.received] == [
+            (SENDER.address, [address])
+        ]
+
+    @pytest.mark.parametrize("address", ["x;y@a.fr", "a:b@a.fr", "a,b@a.fr"])
+    def test_reparsable_address_never_reaches_another_mailbox(self, address: str) -> None:
+        """Smtplib's `rcpt` re-parsed these into ``<x>``, ``<b@a.fr>`` and ``<a>`` and the
+        letter went there; now the server sees the address itself (and refuses it).
+        """
+        handler = RecordingHandler()
+        with (
+            smtp_server(handler) as server,
+            SmtpMailer(plain(server.port), SENDER) as mailer,
+            contextlib.suppress(RecipientRefused),
+        ):
+            mailer.send(_to(address))
+        assert all(r.rcpt_tos == [address] for r in handler.received)
+
+    @pytest.mark.parametrize(
+        "address",
+        ["<postmaster>x@evil.com", "a>b@c.fr", "a\r\nRCPT TO:<x@evil.com>@a.fr", "a\x00b@a.fr",
+         "a\x1b[31m@a.fr", "a b@a.fr"],
+    )  # fmt: skip
+    def test_hostile_address_is_refused_and_nothing_sent(self, address: str) -> None:
+        """Angle brackets, blanks, CR/LF, NUL or ESC in the address: refused, no delivery."""
+        handler = RecordingHandler()
+        with (
+            smtp_server(handler) as server,
+            SmtpMailer(plain(server.port), SENDER) as mailer,
+            pytest.raises(RecipientRefused),
+        ):
+            mailer.send(_to(address))
+        assert handler.received == []
+
+    @pytest.mark.parametrize("message_id", ["M1\r\nBcc: x@evil.com", "M1\x00", "M1\x1b[2J"])
+    def test_control_character_in_a_header_value_is_refused(self, message_id: str) -> None:
+        """A message id (written as it is in Message-ID) with CR, LF, NUL or ESC is refused."""
+        with pytest.raises(MessageRefused):
+            outgoing_bytes(_to("jean@a.fr", message_id), SENDER)
