@@ -27,6 +27,7 @@ from educonnect_core import (
 from educonnect_mail import FileOutbox, Sender
 from educonnect_pdf import PdfRenderer
 from educonnect_sql import SqlStorage
+from educonnect_sql.keys import default_key
 
 __all__ = ["PARIS", "Settings", "database_url", "directors", "open_app", "password_hasher"]
 
@@ -82,7 +83,8 @@ def open_app(
     """An `EduConnect` on the storage of `settings`, closed on exit. E-mails stay in the
     database's outbox until ``outbox send`` unless `deliver_after_commit`.
     """
-    storage = SqlStorage.open(database_url(settings.db), migrate=True)
+    url = database_url(settings.db)
+    storage = SqlStorage.open(url, migrate=True, key=default_key(url))
     try:
         yield EduConnect(
             storage=storage,

@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from educonnect_aaf import FeedError, read_feed
-from educonnect_cli import render
+from educonnect_cli import render, security
 from educonnect_cli.context import DEFAULT_SENDER, PARIS, Settings, directors, open_app
 from educonnect_cli.demo import run_demo
 from educonnect_core import (
@@ -50,6 +50,8 @@ app = typer.Typer(
 )
 outbox_app = typer.Typer(help="Courriels en attente dans la base.", no_args_is_help=True)
 app.add_typer(outbox_app, name="outbox")
+app.add_typer(security.key_app, name="key")
+app.add_typer(security.audit_app, name="audit")
 console = Console()
 errors = Console(stderr=True)
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Final, Self
 
 import attrs
+from sqlalchemy.engine import make_url
 
 from educonnect_sql.errors import KeyUnreadable
 
@@ -29,7 +30,9 @@ __all__ = [
     "KEY_VARIABLE",
     "Key",
     "create_private_file",
+    "default_key",
     "ensure_key_file",
+    "existing_key",
     "key_path",
     "write_key_file",
 ]
@@ -142,3 +145,31 @@ def ensure_key_file(database: str | os.PathLike[str]) -> Key:
         with contextlib.suppress(FileExistsError):  # another process made it first: read it
             write_key_file(path, Key.generate())
     return Key.from_file(path)
+
+
+def _sqlite_file(url: str) -> Path | None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def default_key(url: str) -> Key | None:
+    """The key a command line uses for the database at `url`: ``EDUCONNECT_KEY`` when set; for
+    a SQLite file, its key file (`ensure_key_file`, created when missing); otherwise None.
+    """
+    path = _sqlite_file(url)
+    if path is None:
+        return Key.from_environment()
+    return ensure_key_file(path)
+
+
+def existing_key(url: str) -> Key | None:
+    """Like `default_key`, but never creates a key file (for commands that only read)."""
+    found = Key.from_environment()
+    if found is not None:
+        return found
+    path = _sqlite_file(url)
+    if path is None or not key_path(path).exists():
+        return None
+    return Key.from_file(key_path(path))

@@ -12,17 +12,18 @@ from tests.sql.conftest import PostgresServer
 from educonnect_core.ports import Storage
 from educonnect_core.testing import InMemoryStorage
 from educonnect_core.testing.contract import StorageContract
+from educonnect_core.testing.contract_outbox_audit import OutboxAuditContract
 from educonnect_sql import SqlStorage
 
 
-class TestInMemoryStorage(StorageContract):
+class TestInMemoryStorage(StorageContract, OutboxAuditContract):
     """The in-memory reference keeps every rule of the storage ports."""
 
     def make_storage(self) -> Storage:
         return InMemoryStorage()
 
 
-class TestSqliteStorage(StorageContract):
+class TestSqliteStorage(StorageContract, OutboxAuditContract):
     """SQLite (a file, WAL) keeps every rule of the storage ports."""
 
     def make_storage(self) -> Storage:
@@ -36,7 +37,7 @@ class TestSqliteStorage(StorageContract):
 
 
 @pytest.mark.usefixtures("postgres")
-class TestPostgresStorage(StorageContract):
+class TestPostgresStorage(StorageContract, OutboxAuditContract):
     """PostgreSQL keeps every rule of the storage ports."""
 
     @pytest.fixture(autouse=True)
