@@ -28,7 +28,15 @@ from tests.documents.support import (
     smtp_server,
 )
 
-from educonnect_core import AccountState, Channel, Email, LetterKind, OutboxMessage, compose
+from educonnect_core import (
+    AccountState,
+    Channel,
+    DeliveryReport,
+    Email,
+    LetterKind,
+    OutboxMessage,
+    compose,
+)
 from educonnect_mail import (
     AuthenticationRefused,
     MessageRefused,
@@ -398,3 +406,52 @@ class TestEnvelopeIsTheStoredAddress:
         """A message id (written as it is in Message-ID) with CR, LF, NUL or ESC is refused."""
         with pytest.raises(MessageRefused):
             outgoing_bytes(_to("jean@a.fr", message_id), SENDER)
+
+
+class _Crash(BaseException):
+    """The process dying (not an error the relay handles)."""
+
+
+@attrs.define
+class _DiesAfterAcceptance:
+    """Hands the message to the SMTP server, then « dies » before the relay records it."""
+
+    inner: SmtpMailer
+
+    def send(self, message: OutboxMessage) -> None:
+        self.inner.send(message)
+        raise _Crash
+
+
+class TestCrashAfterTheServerAccepted:
+    """A crash between the server's 250 and `mark_sent` leaves the message in flight; the next
+    relay run sends it again with the same Message-ID and reports it as possibly duplicated.
+    """
+
+    def test_resent_with_the_same_message_id_and_reported(self) -> None:
+        handler = RecordingHandler()
+        with smtp_server(handler) as server:
+            dying = _DiesAfterAcceptance(SmtpMailer(plain(server.port), SENDER))
+            world = school_world(1, mailer=dying)
+            login = world.guardians[0].login
+            with pytest.raises(_Crash):
+                world.app.administration(world.admin.director).notify(UAI, [login], Channel.EMAIL)
+            dying.inner.close()
+            storage = world.app.runtime.storage
+            with storage.unit_of_work() as uow:
+                (flying,) = uow.outbox.in_flight()
+                assert uow.outbox.pending(world.clock.now()) == []
+            with SmtpMailer(plain(server.port), SENDER) as restarted:  # a new process
+                world.app.relay.mailer = restarted
+                report = world.app.deliver_pending()
+                assert world.app.deliver_pending() == DeliveryReport()
+        assert report.sent == report.possibly_duplicated == (flying.message_id,)
+        ids = [parse(r.content)["Message-ID"] for r in handler.received]
+        assert len(ids) == 2
+        assert ids[0] == ids[1] == f"<{flying.message_id}@{SENDER.domain}>"
+        with storage.unit_of_work() as uow:
+            assert uow.outbox.in_flight() == []
+            relay = [e for e in uow.audit.entries() if e.actor == "relay"]
+        assert [(e.action, e.outcome, e.detail) for e in relay] == [
+            ("SEND_EMAIL", "done", "C02 possibly_duplicated")
+        ]
