@@ -14,6 +14,7 @@ from educonnect_core.testing import InMemoryStorage
 from educonnect_core.testing.contract import StorageContract
 from educonnect_core.testing.contract_outbox_audit import OutboxAuditContract
 from educonnect_sql import SqlStorage
+from educonnect_sql.keys import Key
 
 
 class TestInMemoryStorage(StorageContract, OutboxAuditContract):
@@ -36,6 +37,15 @@ class TestSqliteStorage(StorageContract, OutboxAuditContract):
         shutil.rmtree(Path(storage.where).parent, ignore_errors=True)
 
 
+class TestSealedSqliteStorage(TestSqliteStorage):
+    """SQLite with its secrets encrypted at rest keeps every rule of the storage ports."""
+
+    def make_storage(self) -> Storage:
+        folder = Path(tempfile.mkdtemp(prefix="educonnect-sqlite-"))
+        url = f"sqlite:///{folder / 'educonnect.db'}"
+        return SqlStorage.open(url, migrate=True, key=Key.generate())
+
+
 @pytest.mark.usefixtures("postgres")
 class TestPostgresStorage(StorageContract, OutboxAuditContract):
     """PostgreSQL keeps every rule of the storage ports."""
@@ -45,7 +55,7 @@ class TestPostgresStorage(StorageContract, OutboxAuditContract):
         self.server = postgres
 
     def make_storage(self) -> Storage:
-        return SqlStorage.open(self.server.fresh_database(), migrate=True)
+        return SqlStorage.open(self.server.fresh_database(), migrate=True, key=Key.generate())
 
     def dispose(self, storage: Storage) -> None:
         assert isinstance(storage, SqlStorage)
