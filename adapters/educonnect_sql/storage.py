@@ -106,15 +106,16 @@ class SqlStorage:
             with _translated(where):
                 with engine.connect() as connection:
                     found = migrations.check_schema(connection, where, migrate=migrate)
+                    sealed = False
                     if found is None:  # at head: refuse before touching anything
                         check_append_only(connection, where)
-                        check_key(connection, sealer)
+                        sealed = check_key(connection, sealer)
                 use_wal(engine)
                 if found is not None:
                     migrations.upgrade(engine)
                     with engine.connect() as connection:
                         check_append_only(connection, where)
-                if sealer.sealing:
+                if sealer.sealing and not sealed:  # seal what it holds, once
                     with engine.begin() as connection:
                         upgrade_to_writer(connection)
                         if not check_key(connection, sealer, lock=True):

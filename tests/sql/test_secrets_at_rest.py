@@ -9,11 +9,14 @@ import os
 import shutil
 import sqlite3
 import stat
+import subprocess
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+from tests.sql.conftest import PostgresServer
 from tests.sql.scenario import DIRECTOR, UAI, snapshot
 
 from educonnect_core.domain.account import Provisional
@@ -262,3 +265,27 @@ class TestPrivateFiles:
         copy = tmp_path / "b.db"
         shutil.copyfile(key_path(path), key_path(copy))
         assert ensure_key_file(copy) == first
+
+
+class TestPostgres:
+    """On PostgreSQL too, a `pg_dump` of a notified database holds no password and no token."""
+
+    def test_pg_dump(self, postgres: PostgresServer) -> None:
+        url = postgres.fresh_database()
+        storage = SqlStorage.open(url, key=Key.generate())
+        try:
+            _world, secrets = _notified(storage)
+        finally:
+            storage.close()
+        database = str(sa.make_url(url).database)
+        pg_dump = shutil.which("pg_dump", path=f"{postgres.bin}:{os.environ.get('PATH', '')}")
+        if pg_dump is None:
+            pytest.skip("pg_dump not found")
+        dump = subprocess.run(  # noqa: S603 - the test server's own binary, fixed arguments.
+            [pg_dump, "-h", str(postgres.socket), "-p", str(postgres.port),
+             "-U", "postgres", "--data-only", database],
+            check=True, capture_output=True, text=True, timeout=60,
+        ).stdout  # fmt: skip
+        assert PREFIX in dump
+        for secret in secrets:
+            assert secret not in dump
