@@ -126,9 +126,7 @@ class SqlStorage:
                 with suppress(FileNotFoundError):
                     _remove_if_empty(parsed.database)
             raise
-        storage = cls(engine, where=where)
-        storage.sealer = sealer
-        return storage
+        return cls(engine, where=where, key=sealer.key)
 
     def rotate_key(self, new: Key) -> int:
         """Re-encrypt every secret at rest under `new` in one transaction (the storage keeps
