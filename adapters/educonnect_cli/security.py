@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -17,7 +17,14 @@ from educonnect_cli.context import Settings, database_url
 from educonnect_core import EduconnectError
 from educonnect_core.domain.audit import first_broken, head
 from educonnect_sql import SqlStorage
-from educonnect_sql.keys import Key, default_key, existing_key, key_path, write_key_file
+from educonnect_sql.keys import (
+    Key,
+    default_key,
+    existing_key,
+    key_path,
+    sqlite_file,
+    write_key_file,
+)
 
 __all__ = ["audit_app", "key_app"]
 
@@ -32,9 +39,14 @@ def _settings(ctx: typer.Context) -> Settings:
     return settings
 
 
-def _fail(error: EduconnectError) -> None:
+def _fail(error: EduconnectError) -> NoReturn:
     french = getattr(error, "french", None) or str(error)
     _errors.print(f"[bold red]Erreur :[/] {escape(french)}", highlight=False)
+    raise typer.Exit(1)
+
+
+def _say_error(sentence: str) -> NoReturn:
+    _errors.print(f"[bold red]Erreur :[/] {escape(sentence)}", highlight=False)
     raise typer.Exit(1)
 
 
@@ -52,21 +64,16 @@ def rotate(
 ) -> None:
     """Chiffrer tous les secrets de la base avec une nouvelle clé, en une seule transaction."""
     url = database_url(_settings(ctx).db)
-    parsed_path = None if "://" in _settings(ctx).db else Path(_settings(ctx).db)
-    target = key_file or (None if parsed_path is None else key_path(parsed_path))
+    database = sqlite_file(url)
+    target = key_file or (None if database is None else key_path(database))
     if target is None:
-        _errors.print(
-            "[bold red]Erreur :[/] indiquez avec --key-file où écrire la nouvelle clé.",
-            highlight=False,
-        )
-        raise typer.Exit(1)
+        _say_error("Indiquez avec --key-file où écrire la nouvelle clé.")
     new = Key.generate()
     staged = target.with_name(target.name + ".new")
     try:
         storage = SqlStorage.open(url, key=default_key(url))
     except EduconnectError as error:
         _fail(error)
-        return
     try:
         # The new key is on disk before the database uses it: an interruption after the
         # commit leaves it in <key>.new, never lost.
@@ -74,13 +81,24 @@ def rotate(
             os.unlink(staged)
         write_key_file(staged, new)
         count = storage.rotate_key(new)
-        os.replace(staged, target)
     except EduconnectError as error:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(staged)
         _fail(error)
+    except OSError as error:
+        _say_error(
+            f"Impossible d’écrire la nouvelle clé dans {staged} ({error.strerror}) ; "
+            "la base n’a pas été modifiée."
+        )
     finally:
         storage.close()
+    try:
+        os.replace(staged, target)
+    except OSError as error:
+        _say_error(
+            f"La base utilise la nouvelle clé, qui est dans {staged} : elle n’a pas pu "
+            f"remplacer {target} ({error.strerror}) ; renommez ce fichier vous-même."
+        )
     _out.print(
         f"Clé remplacée : {count} secret(s) chiffré(s) de nouveau ; "
         f"nouvelle clé dans {escape(str(target))}.",
@@ -102,7 +120,6 @@ def verify(ctx: typer.Context) -> None:
         storage = SqlStorage.open(url, key=existing_key(url))
     except EduconnectError as error:
         _fail(error)
-        return
     try:
         with storage.unit_of_work() as uow:
             chain = list(uow.audit.chain())

@@ -34,6 +34,7 @@ __all__ = [
     "ensure_key_file",
     "existing_key",
     "key_path",
+    "sqlite_file",
     "write_key_file",
 ]
 
@@ -147,7 +148,8 @@ def ensure_key_file(database: str | os.PathLike[str]) -> Key:
     return Key.from_file(path)
 
 
-def _sqlite_file(url: str) -> Path | None:
+def sqlite_file(url: str) -> Path | None:
+    """The file of a ``sqlite:///`` URL (None for PostgreSQL or an in-memory database)."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return None
@@ -158,7 +160,7 @@ def default_key(url: str) -> Key | None:
     """The key a command line uses for the database at `url`: ``EDUCONNECT_KEY`` when set; for
     a SQLite file, its key file (`ensure_key_file`, created when missing); otherwise None.
     """
-    path = _sqlite_file(url)
+    path = sqlite_file(url)
     if path is None:
         return Key.from_environment()
     return ensure_key_file(path)
@@ -169,7 +171,7 @@ def existing_key(url: str) -> Key | None:
     found = Key.from_environment()
     if found is not None:
         return found
-    path = _sqlite_file(url)
+    path = sqlite_file(url)
     if path is None or not key_path(path).exists():
         return None
     return Key.from_file(key_path(path))

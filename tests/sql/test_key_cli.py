@@ -81,3 +81,11 @@ class TestKeyRotate:
             assert code == 1
             assert "La clé fournie n’est pas celle de la base" in out
         assert hashlib.sha256(database.read_bytes()).hexdigest() == before
+
+    def test_unwritable_key_file_changes_nothing(self, database: Path) -> None:
+        old = ensure_key_file(database)
+        before = _passwords(database, old)
+        code, out = _cli(database, "key", "rotate", "--key-file", str(database.parent / "no" / "k"))
+        assert code == 1
+        assert "Impossible d’écrire la nouvelle clé" in out
+        assert _passwords(database, old) == before
