@@ -28,6 +28,7 @@ from educonnect_core import (
 from educonnect_mail import FileOutbox, Sender
 from educonnect_pdf import PdfRenderer
 from educonnect_sql import SqlStorage
+from educonnect_sql.keys import default_key, existing_key
 
 __all__ = [
     "PARIS",
@@ -134,7 +135,11 @@ def open_app(
     """
     if not create and "://" not in settings.db and not Path(settings.db).expanduser().is_file():
         raise MissingDatabase(settings.db)
-    storage = SqlStorage.open(database_url(settings.db, read_only=read_only), migrate=not read_only)
+    plain = database_url(settings.db)
+    key = existing_key(plain) if read_only else default_key(plain)
+    storage = SqlStorage.open(
+        database_url(settings.db, read_only=read_only), migrate=not read_only, key=key
+    )
     try:
         yield EduConnect(
             storage=storage,

@@ -30,6 +30,7 @@ from educonnect_core.testing.simulation import RENTREE, MailTap, SchoolYear, syn
 from educonnect_mail import FileOutbox
 from educonnect_pdf import PdfRenderer
 from educonnect_sql import SqlStorage
+from educonnect_sql.keys import default_key
 
 __all__ = ["run_demo", "write_feed"]
 
@@ -97,7 +98,8 @@ def _year(out: Path, *, seed: int, pupils: int, console: Console) -> None:
     )
     clock = FakeClock(RENTREE)
     tap = MailTap(FileOutbox(outbox_dir, DEFAULT_SENDER))
-    storage = SqlStorage.open(database_url(str(out / "educonnect.sqlite3")), migrate=True)
+    demo_url = database_url(str(out / "educonnect.sqlite3"))
+    storage = SqlStorage.open(demo_url, migrate=True, key=default_key(demo_url))
     runs = 0
 
     def integrate_through_files(snapshot: DirectorySnapshot) -> IntegrationReport:

@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 
+from educonnect_cli import security
 from educonnect_cli.commands import actions, feed, guardian, reading, web
 from educonnect_cli.commands.demo import demo
 from educonnect_cli.commands.outbox import outbox_app
@@ -72,6 +73,8 @@ app.command("reset")(actions.reset)
 app.command("resend")(actions.resend)
 app.command("export")(actions.export)
 app.add_typer(outbox_app, name="outbox")
+app.add_typer(security.key_app, name="key")
+app.add_typer(security.audit_app, name="audit")
 app.command("first-connection")(guardian.first_connection)
 app.command("confirm")(guardian.confirm)
 app.command("demo")(demo)

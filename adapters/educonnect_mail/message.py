@@ -31,6 +31,7 @@ from educonnect_mail.errors import MessageRefused, RecipientRefused
 __all__ = [
     "Sender",
     "build_message",
+    "check_header_values",
     "html_body",
     "message_bytes",
     "outgoing_bytes",
@@ -39,6 +40,9 @@ __all__ = [
 ]
 
 _CONTROL: Final = re.compile(r"[\x00-\x1f\x7f]+")
+#: What a header value taken as it is (address, message id) must never hold: it would end
+#: the header, or the message, or drive a terminal.
+_HEADER_BREAKER: Final = re.compile(r"[\r\n\x00\x1b]")
 _BARE_LF: Final = re.compile(r"(?<!\r)\n")
 _LINE_BREAK: Final = re.compile(r"\r\n|\r|\n")
 _URL: Final = re.compile(r"https?://\S+")
@@ -127,6 +131,20 @@ def html_body(lines: Sequence[str], title: str) -> str:
     )
 
 
+def check_header_values(message: OutboxMessage, sender: Sender) -> None:
+    """Refuse a message whose recipient, sender address or id holds CR, LF, NUL or ESC (they
+    are written into headers as they are; names and subjects are cleaned by `_display`):
+    `RecipientRefused` or `MessageRefused`.
+    """
+    to = message.to.value
+    if _HEADER_BREAKER.search(to):
+        raise RecipientRefused(message.message_id, to, "control character in the address")
+    if _HEADER_BREAKER.search(sender.address):
+        raise MessageRefused(message.message_id, to, "control character in the sender address")
+    if _HEADER_BREAKER.search(message.message_id):
+        raise MessageRefused(message.message_id, to, "control character in the message id")
+
+
 def build_message(message: OutboxMessage, sender: Sender, *, html: bool = True) -> EmailMessage:
     """The e-mail of `message`: From (sender name and address), To (the guardian), Subject,
     Date, a Message-ID made from the outbox id (so a copy delivered twice is recognisable),
@@ -134,6 +152,7 @@ def build_message(message: OutboxMessage, sender: Sender, *, html: bool = True) 
 
     Raises `RecipientRefused` when the recipient's address cannot be written in a header.
     """
+    check_header_values(message, sender)
     letter = message.letter
     subject = letter.subject or letter.kind.title
     mail = EmailMessage(policy=email_policy.SMTP)
@@ -197,6 +216,7 @@ def wire_bytes(message: OutboxMessage, sender: Sender, *, html: bool = True) -> 
     time; the tests check that both read back the same. Addresses must be ASCII (the SMTPUTF8
     case goes through `build_message`).
     """
+    check_header_values(message, sender)
     letter = message.letter
     subject = _display(letter.subject or letter.kind.title)
     name = _display(sender.name or letter.sender or "")

@@ -7,11 +7,18 @@ connection, say) is reopened and the message tried once more; a connection lost 
 itself was being transferred is reported for that message only (`ServerUnavailable`) and the next
 `send` opens a new one. A refused recipient (`RecipientRefused`) leaves the connection usable for
 the others. Every error names the message and the recipient, and never holds the password.
+
+The envelope is written from the stored addresses exactly (``MAIL FROM:<sender>``,
+``RCPT TO:<message.to>``), never re-parsed from a header-style string as `smtplib.SMTP.rcpt`
+does (which turns ``<postmaster>x@evil.com`` into ``<postmaster>``); an address holding a
+character that cannot stand in an envelope path (controls, blanks, angle brackets) is refused
+before anything is sent.
 """
 
 from __future__ import annotations
 
 import enum
+import re
 import smtplib
 import ssl
 import threading
@@ -30,10 +37,22 @@ from educonnect_mail.errors import (
 )
 from educonnect_mail.message import Sender, outgoing_bytes
 
-__all__ = ["Security", "SmtpMailer", "SmtpSettings"]
+__all__ = ["Security", "SmtpMailer", "SmtpSettings", "envelope_path"]
 
 #: Reply code by which a server announces it is closing the connection.
 _CLOSING: Final = 421
+#: What cannot stand inside ``<…>`` in an SMTP command: controls (CR, LF, NUL, ESC…), blanks
+#: and angle brackets.
+_NOT_IN_PATH: Final = re.compile(r"[\x00-\x20\x7f<>]")
+
+
+def envelope_path(address: str) -> str:
+    """``<address>`` for ``MAIL FROM``/``RCPT TO``, the address exactly as stored; `ValueError`
+    when it holds a character that would change the command.
+    """
+    if not address or _NOT_IN_PATH.search(address):
+        raise ValueError(f"{address!r} cannot be written in an SMTP envelope")
+    return f"<{address}>"
 
 
 class Security(enum.Enum):
@@ -206,23 +225,39 @@ class SmtpMailer:
         except (smtplib.SMTPException, OSError):
             self._lost()
 
+    def _envelope(self, message: OutboxMessage) -> tuple[str, str]:
+        """The ``MAIL FROM`` and ``RCPT TO`` paths, from the stored addresses exactly."""
+        mid, to = message.message_id, message.to.value
+        try:
+            recipient = envelope_path(to)
+        except ValueError as error:
+            raise RecipientRefused(mid, to, str(error)) from error
+        try:
+            return envelope_path(self.sender.address), recipient
+        except ValueError as error:
+            raise MessageRefused(mid, to, f"bad sender: {error}") from error
+
     def _transaction(
         self, connection: smtplib.SMTP, message: OutboxMessage, data: bytes, *, smtputf8: bool
     ) -> None:
         mid, to = message.message_id, message.to.value
-        options: list[str] = []
+        sender, recipient = self._envelope(message)
+        options = ""
         if smtputf8:
             if not connection.has_extn("smtputf8"):
                 raise RecipientRefused(mid, to, "non-ASCII address and the server has no SMTPUTF8")
-            options = ["SMTPUTF8", "BODY=8BITMIME"]
+            options = " SMTPUTF8 BODY=8BITMIME"
+        connection.command_encoding = "utf-8" if smtputf8 else "ascii"
         try:
-            code, reply = connection.mail(self.sender.address, options)
+            connection.putcmd("mail", f"FROM:{sender}{options}")
+            code, reply = connection.getreply()
             if code == _CLOSING:
                 raise _Dropped(f"{code} {reply.decode(errors='replace')}")
             if code != 250:
                 self._reset(connection)
                 raise MessageRefused(mid, to, f"sender refused: {code} {_text(reply)}", code)
-            code, reply = connection.rcpt(to)
+            connection.putcmd("rcpt", f"TO:{recipient}")
+            code, reply = connection.getreply()
             if code == _CLOSING:
                 raise _Dropped(f"{code} {_text(reply)}")
             if code not in (250, 251):

@@ -32,6 +32,7 @@ from educonnect_sql.codec import (
     mobile_line,
 )
 from educonnect_sql.schema import ACCOUNTS
+from educonnect_sql.sealing import Sealer
 
 if TYPE_CHECKING:
     from educonnect_sql.storage import SqlUnitOfWork
@@ -53,10 +54,13 @@ def chunks(items: Collection[T], size: int) -> Iterator[list[T]]:
         yield batch
 
 
-def account_statements(adds: Mapping[str, Account], dialect: Dialect) -> Statements:
-    """The statements inserting new accounts at version + 1 (``ON CONFLICT DO NOTHING``)."""
+def account_statements(adds: Mapping[str, Account], dialect: Dialect, sealer: Sealer) -> Statements:
+    """The statements inserting new accounts at version + 1 (``ON CONFLICT DO NOTHING``), their
+    provisional passwords sealed by `sealer`.
+    """
     instant = binder(ACCOUNTS.c.created_at, dialect)
-    rows = [account_values(a, a.version + 1, instant) for a in adds.values()]
+    secret = sealer.account_secret()
+    rows = [account_values(a, a.version + 1, instant, secret) for a in adds.values()]
     return multirow(ACCOUNTS, ACCOUNT_COLUMNS, rows, dialect, "nothing")
 
 
@@ -65,6 +69,7 @@ def insert_accounts(
     adds: Mapping[str, Account],
     statements: Statements,
     chunk: int,
+    sealer: Sealer,
 ) -> None:
     """Insert new accounts (`statements`: their `account_statements`); `ConcurrentChange` if an id
     or a login is taken.
@@ -79,14 +84,17 @@ def insert_accounts(
         connection.exec_driver_sql("RELEASE SAVEPOINT educonnect_adds")
         return
     connection.exec_driver_sql("ROLLBACK TO SAVEPOINT educonnect_adds")
-    raise _refused(connection, adds, chunk)
+    raise _refused(connection, adds, chunk, sealer)
 
 
-def _refused(connection: Connection, adds: Mapping[str, Account], chunk: int) -> ConcurrentChange:
+def _refused(
+    connection: Connection, adds: Mapping[str, Account], chunk: int, sealer: Sealer
+) -> ConcurrentChange:
     """The conflict of the first account (by id) that `INSERT … RETURNING` does not insert."""
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(ACCOUNTS).on_conflict_do_nothing().returning(ACCOUNTS.c.account_id)
-    rows = [account_row(account, account.version + 1) for account in adds.values()]
+    secret = sealer.account_secret()
+    rows = [account_row(account, account.version + 1, secret) for account in adds.values()]
     inserted: set[str] = set()
     for batch in chunks(rows, chunk * 20):
         inserted.update(connection.execute(statement, batch).scalars())
@@ -108,10 +116,11 @@ class SqlAccounts:
         uow.flush()
         with uow.guard():
             rows = uow.connection.execute(query).mappings().all()
+        opened = uow.storage.sealer.account_opener()
         found = []
         for row in rows:
             staged = uow.staged.get(row["account_id"])
-            found.append(staged if staged is not None else account_from_row(row))
+            found.append(staged if staged is not None else account_from_row(row, opened))
         return found
 
     def get(self, account_id: str) -> Account | None:
@@ -143,7 +152,8 @@ class SqlAccounts:
                 rows = connection.exec_driver_sql(query, (parameter,)).fetchall()
             instant = loader(ACCOUNTS.c.created_at, dialect)
             # Only ids not staged were asked: no row stands for an object already handed out.
-            found = {row[0]: account_from_values(row, instant) for row in rows}
+            opened = uow.storage.sealer.account_opener()
+            found = {row[0]: account_from_values(row, instant, opened) for row in rows}
         if not staged:
             return {i: found[i] for i in account_ids if i in found}
         out: dict[str, Account] = {}

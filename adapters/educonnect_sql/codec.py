@@ -140,11 +140,19 @@ def _same(value: Any) -> Any:
     return value
 
 
+def _clear(_account_id: str, text: str) -> str:
+    return text
+
+
 def account_values(
-    account: Account, version: int, instant: Callable[[datetime], Any] = _same
+    account: Account,
+    version: int,
+    instant: Callable[[datetime], Any] = _same,
+    secret: Callable[[str, str], str] = _clear,
 ) -> tuple[Any, ...]:
     """The row of `account`, stored at `version`, as values in `ACCOUNT_COLUMNS` order; the
-    instants that are not None go through `instant` (the driver's form, see `bulk.binder`).
+    instants that are not None go through `instant` (the driver's form, see `bulk.binder`), the
+    provisional password through `secret(account id, password)` (`Sealer.account_secret`).
     """
     password = account.password
     activation = account.activation
@@ -169,7 +177,7 @@ def account_values(
         search_key(account.surname),
         search_key(account.first_name),
         _kind(password),
-        password.secret if isinstance(password, Provisional) else None,
+        secret(account.account_id, password.secret) if isinstance(password, Provisional) else None,
         None if carried_at is None else instant(carried_at),
         password.hash if isinstance(password, Chosen) else None,
         instant(account.created_at),
@@ -203,16 +211,22 @@ def _kind(password: Password) -> str:
 
 
 def account_update_values(
-    account: Account, version: int, instant: Callable[[datetime], Any] = _same
+    account: Account,
+    version: int,
+    instant: Callable[[datetime], Any] = _same,
+    secret: Callable[[str, str], str] = _clear,
 ) -> tuple[Any, ...]:
     """The values of `ACCOUNT_UPDATED` for `account` stored at `version` (no activity)."""
-    values = account_values(account, version, instant)
+    values = account_values(account, version, instant, secret)
     return tuple(values[i] for i in _UPDATED_AT)
 
 
-def account_row(account: Account, version: int) -> dict[str, Any]:
-    """The row of `account`, stored at `version`."""
-    return dict(zip(ACCOUNT_COLUMNS, account_values(account, version), strict=True))
+def account_row(
+    account: Account, version: int, secret: Callable[[str, str], str] = _clear
+) -> dict[str, Any]:
+    """The row of `account`, stored at `version` (provisional password through `secret`)."""
+    values = account_values(account, version, secret=secret)
+    return dict(zip(ACCOUNT_COLUMNS, values, strict=True))
 
 
 _NO_FAILURE: Final = FailureCounter()
@@ -225,10 +239,14 @@ def _counter(failures: int, locked_until: datetime | None, blocked: bool = False
 
 
 def account_from_values(
-    values: Sequence[Any], instant: Callable[[Any], datetime] = _same
+    values: Sequence[Any],
+    instant: Callable[[Any], datetime] = _same,
+    secret: Callable[[str, str], str] = _clear,
 ) -> Account:
     """The account stored in `values` (the columns of `ACCOUNT_READ`, in that order); the
-    instants that are not None go through `instant` (from the driver's form, see `bulk.loader`).
+    instants that are not None go through `instant` (from the driver's form, see `bulk.loader`),
+    the stored provisional password through `secret(account id, stored)`
+    (`Sealer.account_opener`).
     """
     (
         account_id,
@@ -262,7 +280,9 @@ def account_from_values(
     ) = values
     password: Password
     if password_kind == PROVISIONAL:
-        password = Provisional(provisional_secret, instant(provisional_carried_at))
+        password = Provisional(
+            secret(account_id, provisional_secret), instant(provisional_carried_at)
+        )
     elif password_kind == NO_PASSWORD:
         password = NoPassword()
     else:
@@ -306,9 +326,9 @@ def account_from_values(
     )
 
 
-def account_from_row(row: Mapping[Any, Any]) -> Account:
-    """The account stored in `row`."""
-    return account_from_values([row[c] for c in ACCOUNT_READ])
+def account_from_row(row: Mapping[Any, Any], secret: Callable[[str, str], str] = _clear) -> Account:
+    """The account stored in `row` (stored provisional password through `secret`)."""
+    return account_from_values([row[c] for c in ACCOUNT_READ], secret=secret)
 
 
 def class_row(school_class: SchoolClass) -> dict[str, Any]:

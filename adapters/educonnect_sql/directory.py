@@ -229,7 +229,8 @@ class SqlDirectory:
         """The director's list, filtered, sorted and paged by the database."""
         self._uow.flush()
         with self._uow.guard():
-            return responsable_rows(self._uow.connection, uai, selection)
+            opened = self._uow.storage.sealer.account_opener()
+            return responsable_rows(self._uow.connection, uai, selection, opened)
 
     def statistics(self, uai: Uai, at: datetime) -> SchoolStatistics:
         """The statistics of a school, counted by the database."""

@@ -2,27 +2,32 @@
 
 Their writes wait in the unit of work and go to the database with its commit, in the same
 transaction as the account changes that caused them; their reads see committed rows only.
-A sent message keeps its row (id, recipient, dates) but loses its letter, which holds a secret.
+A letter waits sealed with the database's key (`Sealer`); a sent message keeps its row (id,
+recipient, dates) but loses its letter, which holds a secret. A message handed to the mailer is
+``inflight`` until marked sent or failed. Audit entries are stored with their hash-chain digest.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
-from sqlalchemy import Connection, bindparam, or_, select, update
+from sqlalchemy import Connection, Select, bindparam, func, or_, select, update
 
+from educonnect_core.domain.audit import GENESIS, ChainedEntry, chain_digest
 from educonnect_core.domain.records import AuditEntry, OutboxMessage
 from educonnect_core.domain.values import Email
 from educonnect_sql.codec import letter_from_json, letter_json
 from educonnect_sql.schema import AUDIT, OUTBOX
+from educonnect_sql.sealing import Sealer
 
 if TYPE_CHECKING:
     from educonnect_sql.storage import SqlUnitOfWork
 
 __all__ = [
+    "IN_FLIGHT",
     "PENDING",
     "SENT",
     "SqlAudit",
@@ -33,16 +38,24 @@ __all__ = [
 ]
 
 PENDING = "pending"
+IN_FLIGHT = "inflight"
 SENT = "sent"
+#: The PostgreSQL advisory lock that serialises appends to the audit chain ("educon").
+_CHAIN_LOCK = 0x6564_7563_6F6E
 
 
 def write_outbox(
     connection: Connection,
+    sealer: Sealer,
+    *,
     messages: Sequence[OutboxMessage],
+    flying: dict[str, datetime],
     sent: dict[str, datetime],
     failed: dict[str, tuple[datetime, str, datetime]],
 ) -> None:
-    """Store new messages, then failed attempts, then deliveries (the in-memory order)."""
+    """Store new messages (letters sealed by `sealer`), then in-flight marks, then failed
+    attempts, then deliveries (the in-memory order).
+    """
     if messages:
         connection.execute(
             OUTBOX.insert(),
@@ -51,22 +64,38 @@ def write_outbox(
                     "message_id": m.message_id,
                     "account_id": m.account_id,
                     "recipient": m.to.value,
-                    "letter": letter_json(m.letter),
+                    "letter": sealer.seal(letter_json(m.letter), "outbox", "letter", m.message_id),
                     "created_at": m.created_at,
                     "status": PENDING,
                     "attempts": 0,
                     "due_at": None,
                     "last_error": "",
                     "sent_at": None,
+                    "in_flight_at": None,
                 }
                 for m in messages
             ],
         )
-    if failed:
+    if flying:
         connection.execute(
             update(OUTBOX)
             .where(OUTBOX.c.message_id == bindparam("b_id"), OUTBOX.c.status == PENDING)
             .values(
+                status=IN_FLIGHT,
+                in_flight_at=bindparam("b_at", type_=OUTBOX.c.in_flight_at.type),
+            ),
+            [{"b_id": i, "b_at": at} for i, at in flying.items()],
+        )
+    if failed:
+        connection.execute(
+            update(OUTBOX)
+            .where(
+                OUTBOX.c.message_id == bindparam("b_id"),
+                OUTBOX.c.status.in_((PENDING, IN_FLIGHT)),
+            )
+            .values(
+                status=PENDING,
+                in_flight_at=None,
                 attempts=OUTBOX.c.attempts + 1,
                 due_at=bindparam("b_retry", type_=OUTBOX.c.due_at.type),
                 last_error=bindparam("b_error"),
@@ -83,6 +112,7 @@ def write_outbox(
             .values(
                 status=SENT,
                 letter=None,
+                in_flight_at=None,
                 sent_at=bindparam("b_at", type_=OUTBOX.c.sent_at.type),
             ),
             [{"b_id": i, "b_at": at} for i, at in sent.items()],
@@ -90,23 +120,34 @@ def write_outbox(
 
 
 def write_audit(connection: Connection, entries: Sequence[AuditEntry]) -> None:
-    """Append audit entries, in order."""
-    if entries:
-        connection.execute(
-            AUDIT.insert(),
-            [
-                {
-                    "at": e.at,
-                    "actor": e.actor,
-                    "action": e.action,
-                    "outcome": e.outcome,
-                    "account_id": e.account_id,
-                    "uai": e.uai,
-                    "detail": e.detail,
-                }
-                for e in entries
-            ],
+    """Append audit entries, in order, each with its digest chained to the last committed one.
+
+    The chain's head is read under the write lock (SQLite's single writer; on PostgreSQL a
+    transaction-scoped advisory lock, held until commit), so that units of work committing at
+    the same time append one after the other and the chain never forks.
+    """
+    if not entries:
+        return
+    if connection.dialect.name == "postgresql":
+        connection.execute(select(func.pg_advisory_xact_lock(_CHAIN_LOCK)))
+    last = connection.execute(select(AUDIT.c.digest).order_by(AUDIT.c.seq.desc()).limit(1)).first()
+    previous = GENESIS if last is None or last[0] is None else str(last[0])
+    rows = []
+    for e in entries:
+        previous = chain_digest(previous, e)
+        rows.append(
+            {
+                "at": e.at,
+                "actor": e.actor,
+                "action": e.action,
+                "outcome": e.outcome,
+                "account_id": e.account_id,
+                "uai": e.uai,
+                "detail": e.detail,
+                "digest": previous,
+            }
         )
+    connection.execute(AUDIT.insert(), rows)
 
 
 class SqlOutbox:
@@ -120,8 +161,8 @@ class SqlOutbox:
         self._uow.messages.append(message)
 
     def pending(self, now: datetime, limit: int = 100) -> Sequence[OutboxMessage]:
-        """Committed, unsent messages due at `now`, oldest first."""
-        query = (
+        """Committed, unsent messages due at `now`, oldest first (none in flight)."""
+        return self._messages(
             select(OUTBOX)
             .where(
                 OUTBOX.c.status == PENDING,
@@ -130,31 +171,48 @@ class SqlOutbox:
             .order_by(OUTBOX.c.created_at, OUTBOX.c.message_id)
             .limit(limit)
         )
+
+    def in_flight(self) -> Sequence[OutboxMessage]:
+        """Committed messages in flight, oldest first."""
+        return self._messages(
+            select(OUTBOX)
+            .where(OUTBOX.c.status == IN_FLIGHT)
+            .order_by(OUTBOX.c.created_at, OUTBOX.c.message_id)
+        )
+
+    def _messages(self, query: Select[Any]) -> list[OutboxMessage]:
         with self._uow.guard():
             rows = self._uow.connection.execute(query).mappings().all()
+        sealer = self._uow.storage.sealer
         return [
             OutboxMessage(
                 message_id=r["message_id"],
                 account_id=r["account_id"],
                 to=Email(r["recipient"]),
-                letter=letter_from_json(r["letter"]),
+                letter=letter_from_json(
+                    sealer.open(r["letter"], "outbox", "letter", r["message_id"])
+                ),
                 created_at=r["created_at"],
             )
             for r in rows
         ]
+
+    def mark_in_flight(self, message_id: str, at: datetime) -> None:
+        """Record with the commit that the message is being handed to the mailer."""
+        self._uow.flying[message_id] = at
 
     def mark_sent(self, message_id: str, at: datetime) -> None:
         """Record delivery with the commit: never pending again, letter forgotten."""
         self._uow.sent[message_id] = at
 
     def mark_failed(self, message_id: str, at: datetime, error: str, retry_at: datetime) -> None:
-        """Record a failed attempt with the commit; retry no earlier than `retry_at`."""
+        """Record a failed attempt with the commit; pending again, no earlier than `retry_at`."""
         self._uow.failed[message_id] = (at, error, retry_at)
 
     def attempts(self, message_id: str) -> int:
-        """Failed attempts so far of a pending message (0 once sent, as in memory)."""
+        """Failed attempts so far of an unsent message (0 once sent, as in memory)."""
         query = select(OUTBOX.c.attempts).where(
-            OUTBOX.c.message_id == message_id, OUTBOX.c.status == PENDING
+            OUTBOX.c.message_id == message_id, OUTBOX.c.status.in_((PENDING, IN_FLIGHT))
         )
         with self._uow.guard():
             found = self._uow.connection.execute(query).scalar()
@@ -178,7 +236,7 @@ class SqlOutbox:
                 OUTBOX.c.due_at,
                 OUTBOX.c.last_error,
             )
-            .where(OUTBOX.c.status == PENDING)
+            .where(OUTBOX.c.status.in_((PENDING, IN_FLIGHT)))
             .order_by(OUTBOX.c.created_at, OUTBOX.c.message_id)
         )
         with self._uow.guard():
@@ -202,6 +260,18 @@ class WaitingMessage:
     last_error: str
 
 
+def _entry(r: Any) -> AuditEntry:
+    return AuditEntry(
+        at=r["at"],
+        actor=r["actor"],
+        action=r["action"],
+        outcome=r["outcome"],
+        account_id=r["account_id"],
+        uai=r["uai"],
+        detail=r["detail"],
+    )
+
+
 class SqlAudit:
     """`educonnect_core.ports.AuditTrail` on the unit of work's transaction."""
 
@@ -223,15 +293,14 @@ class SqlAudit:
             query = query.where(AUDIT.c.at >= since)
         with self._uow.guard():
             rows = self._uow.connection.execute(query).mappings().all()
+        return [_entry(r) for r in rows]
+
+    def chain(self) -> Sequence[ChainedEntry]:
+        """Every committed entry with its position and stored digest, in `seq` order."""
+        query = select(AUDIT).order_by(AUDIT.c.seq)
+        with self._uow.guard():
+            rows = self._uow.connection.execute(query).mappings().all()
         return [
-            AuditEntry(
-                at=r["at"],
-                actor=r["actor"],
-                action=r["action"],
-                outcome=r["outcome"],
-                account_id=r["account_id"],
-                uai=r["uai"],
-                detail=r["detail"],
-            )
-            for r in rows
+            ChainedEntry(position, _entry(r), r["digest"] or "")
+            for position, r in enumerate(rows, start=1)
         ]

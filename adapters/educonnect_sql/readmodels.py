@@ -97,12 +97,12 @@ def _filters(connection: Connection, uai: Uai, selection: Selection) -> list[Col
     return where
 
 
-def _row(uai: Uai, r: Mapping[Any, Any]) -> ResponsableRow:
+def _row(uai: Uai, r: Mapping[Any, Any], opened: Callable[[str, str], str]) -> ResponsableRow:
     state = AccountState[r["state"]]
     if state is AccountState.NOT_NOTIFIED:
         password = ""
     elif r["password_kind"] == PROVISIONAL:
-        password = r["provisional_secret"]
+        password = opened(r["account_id"], r["provisional_secret"])
     else:
         password = HIDDEN_PASSWORD
     return ResponsableRow(
@@ -127,7 +127,12 @@ def _row(uai: Uai, r: Mapping[Any, Any]) -> ResponsableRow:
     )
 
 
-def responsable_rows(connection: Connection, uai: Uai, selection: Selection) -> Page:
+def responsable_rows(
+    connection: Connection,
+    uai: Uai,
+    selection: Selection,
+    opened: Callable[[str, str], str] = lambda _account_id, stored: stored,
+) -> Page:
     """One page of the list of school `uai`, as `select_rows` would give it."""
     where = _filters(connection, uai, selection)
     order = [
@@ -169,7 +174,7 @@ def responsable_rows(connection: Connection, uai: Uai, selection: Selection) -> 
     if size:
         query = query.limit(size).offset((selection.page - 1) * size)
     found = connection.execute(query).mappings().all()
-    rows = tuple(_row(uai, r) for r in found)
+    rows = tuple(_row(uai, r, opened) for r in found)
     if found:
         total = int(found[0]["total"])
     else:

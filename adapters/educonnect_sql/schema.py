@@ -100,6 +100,9 @@ META: Final = Table(
     METADATA,
     Column("id", Integer, primary_key=True),
     Column("directory_version", Integer, nullable=False),
+    #: A known text sealed with the key in use (`educonnect_sql.keys`): None while the secrets
+    #: are not encrypted; opening with another key fails on it before anything is touched.
+    Column("key_check", Text, nullable=True),
 )
 
 SCHOOLS: Final = Table(
@@ -166,6 +169,7 @@ ACCOUNTS: Final = Table(
     Column("first_name_key", BinaryText, nullable=False),
     #: ``provisional`` (the secret is readable by the director) or ``chosen`` (a hash only).
     Column("password_kind", String(16), nullable=False),
+    #: Sealed with the key (AES-GCM, bound to the account id) when there is one.
     Column("provisional_secret", Text, nullable=True),
     Column("provisional_carried_at", UtcDateTime, nullable=True),
     Column("password_hash", Text, nullable=True),
@@ -213,15 +217,18 @@ OUTBOX: Final = Table(
     Column("message_id", String(64), primary_key=True),
     Column("account_id", Text, nullable=False),
     Column("recipient", Text, nullable=False),
-    #: The letter as JSON (cattrs); NULL once sent, since it holds a secret.
+    #: The letter as JSON (cattrs), sealed with the key when there is one; NULL once sent,
+    #: since it holds a secret.
     Column("letter", Text, nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
-    #: ``pending`` or ``sent``.
+    #: ``pending``, ``inflight`` (handed to the mailer, not yet marked sent) or ``sent``.
     Column("status", String(8), nullable=False),
     Column("attempts", Integer, nullable=False),
     Column("due_at", UtcDateTime, nullable=True),
     Column("last_error", Text, nullable=False),
     Column("sent_at", UtcDateTime, nullable=True),
+    #: When the relay marked it in flight (None unless `status` is ``inflight``).
+    Column("in_flight_at", UtcDateTime, nullable=True),
     Index("ix_outbox_status_created", "status", "created_at", "message_id"),
 )
 
@@ -238,6 +245,8 @@ AUDIT: Final = Table(
     Column("account_id", Text, nullable=True),
     Column("uai", String(8), nullable=True),
     Column("detail", Text, nullable=False),
+    #: The hash chain (`educonnect_core.domain.audit.chain_digest`), hex SHA-256.
+    Column("digest", String(64), nullable=True),
     Index("ix_audit_trail_account", "account_id", "seq"),
     Index("ix_audit_trail_at", "at"),
 )

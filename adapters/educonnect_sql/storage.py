@@ -12,6 +12,7 @@ ever read.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import datetime
@@ -31,9 +32,12 @@ from educonnect_sql.bulk import binder, executemany, update_sql
 from educonnect_sql.codec import ACCOUNT_UPDATED, account_update_values
 from educonnect_sql.directory import SqlDirectory
 from educonnect_sql.engine import build_engine, is_sqlite, location, upgrade_to_writer, use_wal
+from educonnect_sql.integrity import check_append_only
+from educonnect_sql.keys import Key, create_private_file
 from educonnect_sql.lane import Lane
 from educonnect_sql.outbox import SqlAudit, SqlOutbox, write_audit, write_outbox
 from educonnect_sql.schema import ACCOUNTS, LOAD_INDEXES, META
+from educonnect_sql.sealing import Sealer, check_key, reseal
 from educonnect_sql.translate import translate
 
 __all__ = ["SqlStorage", "SqlUnitOfWork"]
@@ -52,9 +56,12 @@ class SqlStorage:
         where: str | None = None,
         chunk: int = 500,
         lane_batch: int = 20_000,
+        key: Key | None = None,
     ) -> None:
         self.engine = engine
         self.where = where or location(engine.url)
+        #: Seals and opens the secrets at rest with the database's key (`educonnect_sql.sealing`).
+        self.sealer = Sealer(key, self.where)
         #: How many ids one ``IN (…)`` query carries (where ids are not sent as one parameter).
         self.chunk = chunk
         #: How many new accounts a unit of work gathers before handing them to its `Lane`
@@ -74,28 +81,72 @@ class SqlStorage:
         migrate: bool = False,
         busy_timeout: float = 30.0,
         echo: bool = False,
+        key: Key | None = None,
     ) -> SqlStorage:
-        """Connect to `url` (``sqlite:///path.db`` or ``postgresql://…``) and check its schema.
+        """Connect to `url` (``sqlite:///path.db`` or ``postgresql://…``) and check its schema,
+        its audit trail's protection and its key.
 
         With `migrate`, an empty database or an older schema is brought to this library's
-        revision by the shipped Alembic migrations. Raises `NotOurDatabase` (another
-        application's database, or not a database), `SchemaMismatch` (wrong revision) or
-        `ConnectionLost` (no server); the database is then left as it was.
+        revision by the shipped Alembic migrations. `key` (else the ``EDUCONNECT_KEY``
+        environment variable) encrypts the secrets at rest; the first opening with a key
+        encrypts those already stored. A new SQLite file is created with mode 0600 (its WAL
+        files take the same). Raises `NotOurDatabase` (another application's database, or not a
+        database), `SchemaMismatch` (wrong revision), `AuditUnprotected` (the audit trail's
+        append-only triggers are gone), `KeyMissing` (encrypted, no key), `WrongKey`,
+        `KeyUnreadable` or `ConnectionLost` (no server); the database is then left as it was.
         """
         parsed = make_url(url)
         where = location(parsed)
+        sealer = Sealer(key if key is not None else Key.from_environment(), where)
+        created = False
+        #: SQLite opened through a ``file:`` URI with ``mode=ro`` (a command that only reads).
+        read_only = parsed.query.get("mode") == "ro"
+        if (
+            parsed.get_backend_name() == "sqlite"
+            and parsed.database not in (None, "", ":memory:")
+            and not str(parsed.database).startswith("file:")
+        ):
+            created = create_private_file(str(parsed.database))
         engine = build_engine(parsed, busy_timeout=busy_timeout, echo=echo)
         try:
             with _translated(where):
                 with engine.connect() as connection:
                     found = migrations.check_schema(connection, where, migrate=migrate)
+                    sealed = False
+                    if found is None:  # at head: refuse before touching anything
+                        check_append_only(connection, where)
+                        sealed = check_key(connection, sealer)
                 use_wal(engine)
                 if found is not None:
                     migrations.upgrade(engine)
+                    with engine.connect() as connection:
+                        check_append_only(connection, where)
+                if sealer.sealing and not sealed and not read_only:  # seal what it holds, once
+                    with engine.begin() as connection:
+                        upgrade_to_writer(connection)
+                        if not check_key(connection, sealer, lock=True):
+                            reseal(connection, Sealer(None, where), sealer)
         except BaseException:
             engine.dispose()
+            if created and parsed.database is not None:
+                with suppress(FileNotFoundError):
+                    _remove_if_empty(parsed.database)
             raise
-        return cls(engine, where=where)
+        return cls(engine, where=where, key=sealer.key)
+
+    def rotate_key(self, new: Key) -> int:
+        """Re-encrypt every secret at rest under `new` in one transaction (the storage keeps
+        working with `new` afterwards); how many values were re-encrypted. Other processes
+        using the database must be stopped first: they would hold the old key. A storage opened
+        without a key is encrypted by its first rotation.
+        """
+        target = Sealer(new, self.where)
+        with _translated(self.where), self.engine.begin() as connection:
+            upgrade_to_writer(connection)
+            check_key(connection, self.sealer, lock=True)
+            count = reseal(connection, self.sealer, target)
+        self.sealer = target
+        return count
 
     def unit_of_work(self) -> SqlUnitOfWork:
         """A new, not yet entered, unit of work."""
@@ -115,6 +166,12 @@ class SqlStorage:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _remove_if_empty(path: str) -> None:
+    """Remove the file this opening created, if nothing was written into it."""
+    if os.path.getsize(path) == 0:
+        os.unlink(path)
 
 
 @contextmanager
@@ -160,6 +217,7 @@ class SqlUnitOfWork:
         self.messages: list[OutboxMessage] = []
         self.sent: dict[str, datetime] = {}
         self.failed: dict[str, tuple[datetime, str, datetime]] = {}
+        self.flying: dict[str, datetime] = {}
         self.entries: list[AuditEntry] = []
 
     def __repr__(self) -> str:
@@ -255,9 +313,16 @@ class SqlUnitOfWork:
         """Write what waits, check versions, commit; or raise and keep nothing."""
         with self.guard():
             self.flush()
-            if self.messages or self.sent or self.failed or self.entries:
+            if self.messages or self.flying or self.sent or self.failed or self.entries:
                 connection = self.writer()
-                write_outbox(connection, self.messages, self.sent, self.failed)
+                write_outbox(
+                    connection,
+                    self.storage.sealer,
+                    messages=self.messages,
+                    flying=self.flying,
+                    sent=self.sent,
+                    failed=self.failed,
+                )
                 write_audit(connection, self.entries)
             self.connection.commit()
         for account_id, account in self.staged.items():
@@ -291,11 +356,12 @@ class SqlUnitOfWork:
             connection = self.writer()
             self._drop_load_indexes(connection)
         adds, self.pending_adds = self.pending_adds, {}
-        statements = account_statements(adds, connection.dialect)
+        sealer = self.storage.sealer
+        statements = account_statements(adds, connection.dialect, sealer)
         for account_id, account in adds.items():
             self.written[account_id] = account.version + 1
         chunk = self.storage.chunk
-        self._lane.start(lambda: insert_accounts(connection, adds, statements, chunk))
+        self._lane.start(lambda: insert_accounts(connection, adds, statements, chunk, sealer))
 
     def stage_update(self, account: Account) -> None:
         """Remember a changed account (written at the next flush)."""
@@ -344,8 +410,9 @@ class SqlUnitOfWork:
             connection = self.writer()
             adds, self.pending_adds = self.pending_adds, {}
             if adds:
-                statements = account_statements(adds, connection.dialect)
-                insert_accounts(connection, adds, statements, self.storage.chunk)
+                sealer = self.storage.sealer
+                statements = account_statements(adds, connection.dialect, sealer)
+                insert_accounts(connection, adds, statements, self.storage.chunk, sealer)
                 for account_id, account in adds.items():
                     self.written[account_id] = account.version + 1
             updates, self.pending_updates = self.pending_updates, {}
@@ -357,12 +424,14 @@ class SqlUnitOfWork:
         names = ACCOUNT_UPDATED
         statement = update_sql(ACCOUNTS, names, ("account_id", "version"), dialect)
         instant = binder(ACCOUNTS.c.created_at, dialect)
+        secret = self.storage.sealer.account_secret()
         rows: list[tuple[Any, ...]] = []
         wanted: dict[str, int] = {}
         for account_id, account in updates.items():
             expected = self.written.get(account_id, self.original[account_id])
             version = self.original[account_id] + 1
-            rows.append((*account_update_values(account, version, instant), account_id, expected))
+            values = account_update_values(account, version, instant, secret)
+            rows.append((*values, account_id, expected))
             wanted[account_id] = version
             self.written[account_id] = version
         if executemany(connection, statement, rows) != len(rows):

@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from educonnect_core.domain.account import Account, FailureCounter
+from educonnect_core.domain.audit import ChainedEntry
 from educonnect_core.domain.directory import GuardianLink, School, SchoolClass, Student
 from educonnect_core.domain.letters import LetterContent
 from educonnect_core.domain.policy import Throttle
@@ -138,10 +139,25 @@ class DocumentSink(Protocol):
 
 
 class AuditTrail(Protocol):
-    """The append-only record of every administrative action and guardian-side event."""
+    """The append-only, hash-chained record of every administrative action and guardian-side
+    event (see `educonnect_core.domain.audit`).
+    """
 
     def record(self, entry: AuditEntry) -> None:
-        """Append `entry`; it becomes visible when the unit of work commits."""
+        """Append `entry`; it becomes visible when the unit of work commits.
+
+        At commit the storage gives each recorded entry, in recording order, the digest
+        `chain_digest(previous, entry)` where `previous` is the digest of the entry committed
+        just before it (`GENESIS` for the first), so that the committed trail is one chain even
+        when units of work commit concurrently.
+        """
+        ...
+
+    def chain(self) -> Sequence[ChainedEntry]:
+        """Every committed entry with its position (1, 2, …) and the digest stored with it, in
+        recording order: what `first_broken` verifies. Returns the stored digests as they are
+        (never recomputed), so that tampering shows.
+        """
         ...
 
     def entries(
@@ -161,17 +177,35 @@ class Outbox(Protocol):
         ...
 
     def pending(self, now: datetime, limit: int = 100) -> Sequence[OutboxMessage]:
-        """Committed, unsent messages whose next attempt is due at `now`, oldest first."""
+        """Committed, unsent messages whose next attempt is due at `now`, oldest first; never a
+        message in flight.
+        """
+        ...
+
+    def mark_in_flight(self, message_id: str, at: datetime) -> None:
+        """Record, before handing a pending message to the mailer, that it may be delivered
+        from now on: until `mark_sent` or `mark_failed`, `pending` no longer returns it and
+        `in_flight` does. Committed on its own, before the mailer is called, so that a crash
+        while sending leaves the message in flight rather than pending.
+        """
+        ...
+
+    def in_flight(self) -> Sequence[OutboxMessage]:
+        """Committed messages marked in flight and neither sent nor failed since, oldest first:
+        after a crash, those the mailer may or may not have delivered.
+        """
         ...
 
     def mark_sent(self, message_id: str, at: datetime) -> None:
-        """Record delivery. The message is never returned by `pending` again and its letter (which
-        holds a secret) is forgotten.
+        """Record delivery (of a pending or in-flight message). The message is never returned by
+        `pending` or `in_flight` again and its letter (which holds a secret) is forgotten.
         """
         ...
 
     def mark_failed(self, message_id: str, at: datetime, error: str, retry_at: datetime) -> None:
-        """Record a failed attempt (`error` holds no secret); retry no earlier than `retry_at`."""
+        """Record a failed attempt of a pending or in-flight message (`error` holds no secret):
+        it is pending again, no longer in flight, and due no earlier than `retry_at`.
+        """
         ...
 
     def attempts(self, message_id: str) -> int:

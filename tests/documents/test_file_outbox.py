@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -83,3 +85,19 @@ class TestFileOutboxFailures:
             FileOutbox(blocker, SENDER).send(message("m1"))
         assert caught.value.message_id == "m1"
         assert caught.value.recipient == "chloe@example.org"
+
+
+class TestPrivateFiles:
+    """An `.eml` holds a password or an activation link: it is readable by its owner only
+    (0600), whatever the umask.
+    """
+
+    def test_eml_mode(self, tmp_path: Path) -> None:
+        previous = os.umask(0o022)
+        try:
+            outbox = FileOutbox(tmp_path / "mails", SENDER)
+            outbox.send(message("M1"))
+        finally:
+            os.umask(previous)
+        (path,) = outbox.paths()
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import email
 import shutil
 import socket
@@ -27,9 +28,18 @@ from tests.documents.support import (
     smtp_server,
 )
 
-from educonnect_core import AccountState, Channel, Email, LetterKind, OutboxMessage, compose
+from educonnect_core import (
+    AccountState,
+    Channel,
+    DeliveryReport,
+    Email,
+    LetterKind,
+    OutboxMessage,
+    compose,
+)
 from educonnect_mail import (
     AuthenticationRefused,
+    MessageRefused,
     RecipientRefused,
     Security,
     Sender,
@@ -37,6 +47,7 @@ from educonnect_mail import (
     SmtpMailer,
     SmtpSettings,
 )
+from educonnect_mail.message import outgoing_bytes
 
 SENDER = Sender("ne-pas-repondre@ac-exemple.fr")
 
@@ -331,3 +342,116 @@ class TestSecureConnections:
             with SmtpMailer(settings, SENDER) as mailer, pytest.raises(ServerUnavailable):
                 mailer.send(letter_message("m1", "somebody@example.org"))
         assert handler.received == []
+
+
+def _to(address: str, message_id: str = "M-envelope") -> OutboxMessage:
+    letter = compose(
+        LetterKind.C02,
+        recipient="Jean DUPONT",
+        school_name="ECOLE DU LAC",
+        children=("Léa MARTIN",),
+        login="j.dupont",
+        password="ABCD2345",  # noqa: S106 - a test letter's provisional password.
+    )
+    return OutboxMessage(message_id, "R1", Email(address), letter, datetime(2025, 9, 1, tzinfo=UTC))
+
+
+class TestEnvelopeIsTheStoredAddress:
+    """The SMTP envelope recipient is exactly the stored address, never a re-parsed form of it;
+    an address that would change the envelope or a header is refused before anything is sent.
+    """
+
+    @pytest.mark.parametrize("address", ["jean+ent@a.fr", "o'brien@a.fr", "a.b-c_d@x.a.fr"])
+    def test_envelope_equals_stored_address(self, address: str) -> None:
+        """The server receives ``MAIL FROM`` and ``RCPT TO`` with exactly the stored addresses."""
+        handler = RecordingHandler()
+        with smtp_server(handler) as server, SmtpMailer(plain(server.port), SENDER) as mailer:
+            mailer.send(_to(address))
+        assert [(r.mail_from, r.rcpt_tos) for r in handler.received] == [
+            (SENDER.address, [address])
+        ]
+
+    @pytest.mark.parametrize("address", ["x;y@a.fr", "a:b@a.fr", "a,b@a.fr"])
+    def test_reparsable_address_never_reaches_another_mailbox(self, address: str) -> None:
+        """Smtplib's `rcpt` re-parsed these into ``<x>``, ``<b@a.fr>`` and ``<a>`` and the
+        letter went there; now the server sees the address itself (and refuses it).
+        """
+        handler = RecordingHandler()
+        with (
+            smtp_server(handler) as server,
+            SmtpMailer(plain(server.port), SENDER) as mailer,
+            contextlib.suppress(RecipientRefused),
+        ):
+            mailer.send(_to(address))
+        assert all(r.rcpt_tos == [address] for r in handler.received)
+
+    @pytest.mark.parametrize(
+        "address",
+        ["<postmaster>x@evil.com", "a>b@c.fr", "a\r\nRCPT TO:<x@evil.com>@a.fr", "a\x00b@a.fr",
+         "a\x1b[31m@a.fr", "a b@a.fr"],
+    )  # fmt: skip
+    def test_hostile_address_is_refused_and_nothing_sent(self, address: str) -> None:
+        """Angle brackets, blanks, CR/LF, NUL or ESC in the address: refused, no delivery."""
+        handler = RecordingHandler()
+        with (
+            smtp_server(handler) as server,
+            SmtpMailer(plain(server.port), SENDER) as mailer,
+            pytest.raises(RecipientRefused),
+        ):
+            mailer.send(_to(address))
+        assert handler.received == []
+
+    @pytest.mark.parametrize("message_id", ["M1\r\nBcc: x@evil.com", "M1\x00", "M1\x1b[2J"])
+    def test_control_character_in_a_header_value_is_refused(self, message_id: str) -> None:
+        """A message id (written as it is in Message-ID) with CR, LF, NUL or ESC is refused."""
+        with pytest.raises(MessageRefused):
+            outgoing_bytes(_to("jean@a.fr", message_id), SENDER)
+
+
+class _Crash(BaseException):
+    """The process dying (not an error the relay handles)."""
+
+
+@attrs.define
+class _DiesAfterAcceptance:
+    """Hands the message to the SMTP server, then « dies » before the relay records it."""
+
+    inner: SmtpMailer
+
+    def send(self, message: OutboxMessage) -> None:
+        self.inner.send(message)
+        raise _Crash
+
+
+class TestCrashAfterTheServerAccepted:
+    """A crash between the server's 250 and `mark_sent` leaves the message in flight; the next
+    relay run sends it again with the same Message-ID and reports it as possibly duplicated.
+    """
+
+    def test_resent_with_the_same_message_id_and_reported(self) -> None:
+        handler = RecordingHandler()
+        with smtp_server(handler) as server:
+            dying = _DiesAfterAcceptance(SmtpMailer(plain(server.port), SENDER))
+            world = school_world(1, mailer=dying)
+            login = world.guardians[0].login
+            with pytest.raises(_Crash):
+                world.app.administration(world.admin.director).notify(UAI, [login], Channel.EMAIL)
+            dying.inner.close()
+            storage = world.app.runtime.storage
+            with storage.unit_of_work() as uow:
+                (flying,) = uow.outbox.in_flight()
+                assert uow.outbox.pending(world.clock.now()) == []
+            with SmtpMailer(plain(server.port), SENDER) as restarted:  # a new process
+                world.app.relay.mailer = restarted
+                report = world.app.deliver_pending()
+                assert world.app.deliver_pending() == DeliveryReport()
+        assert report.sent == report.possibly_duplicated == (flying.message_id,)
+        ids = [parse(r.content)["Message-ID"] for r in handler.received]
+        assert len(ids) == 2
+        assert ids[0] == ids[1] == f"<{flying.message_id}@{SENDER.domain}>"
+        with storage.unit_of_work() as uow:
+            assert uow.outbox.in_flight() == []
+            relay = [e for e in uow.audit.entries() if e.actor == "relay"]
+        assert [(e.action, e.outcome, e.detail) for e in relay] == [
+            ("SEND_EMAIL", "done", "C02 possibly_duplicated")
+        ]

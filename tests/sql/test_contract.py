@@ -13,17 +13,19 @@ from educonnect_core.ports import Storage
 from educonnect_core.testing import InMemoryStorage
 from educonnect_core.testing.contract import StorageContract
 from educonnect_core.testing.contract_activity import ActivityContract
+from educonnect_core.testing.contract_outbox_audit import OutboxAuditContract
 from educonnect_sql import SqlStorage
+from educonnect_sql.keys import Key
 
 
-class TestInMemoryStorage(StorageContract, ActivityContract):
+class TestInMemoryStorage(StorageContract, ActivityContract, OutboxAuditContract):
     """The in-memory reference keeps every rule of the storage ports."""
 
     def make_storage(self) -> Storage:
         return InMemoryStorage()
 
 
-class TestSqliteStorage(StorageContract, ActivityContract):
+class TestSqliteStorage(StorageContract, ActivityContract, OutboxAuditContract):
     """SQLite (a file, WAL) keeps every rule of the storage ports."""
 
     def make_storage(self) -> Storage:
@@ -36,8 +38,17 @@ class TestSqliteStorage(StorageContract, ActivityContract):
         shutil.rmtree(Path(storage.where).parent, ignore_errors=True)
 
 
+class TestSealedSqliteStorage(TestSqliteStorage):
+    """SQLite with its secrets encrypted at rest keeps every rule of the storage ports."""
+
+    def make_storage(self) -> Storage:
+        folder = Path(tempfile.mkdtemp(prefix="educonnect-sqlite-"))
+        url = f"sqlite:///{folder / 'educonnect.db'}"
+        return SqlStorage.open(url, migrate=True, key=Key.generate())
+
+
 @pytest.mark.usefixtures("postgres")
-class TestPostgresStorage(StorageContract, ActivityContract):
+class TestPostgresStorage(StorageContract, ActivityContract, OutboxAuditContract):
     """PostgreSQL keeps every rule of the storage ports."""
 
     @pytest.fixture(autouse=True)
@@ -45,7 +56,7 @@ class TestPostgresStorage(StorageContract, ActivityContract):
         self.server = postgres
 
     def make_storage(self) -> Storage:
-        return SqlStorage.open(self.server.fresh_database(), migrate=True)
+        return SqlStorage.open(self.server.fresh_database(), migrate=True, key=Key.generate())
 
     def dispose(self, storage: Storage) -> None:
         assert isinstance(storage, SqlStorage)

@@ -18,6 +18,7 @@ from typing import Self
 import attrs
 
 from educonnect_core.domain.account import Account, FailureCounter
+from educonnect_core.domain.audit import GENESIS, ChainedEntry, chain_digest
 from educonnect_core.domain.directory import GuardianLink, School, SchoolClass, Student
 from educonnect_core.domain.policy import Throttle
 from educonnect_core.domain.records import AuditEntry, OutboxMessage
@@ -60,6 +61,8 @@ class _Pending:
     attempts: int = 0
     due_at: datetime | None = None
     last_error: str = ""
+    #: When the relay marked it in flight (None: pending).
+    in_flight_at: datetime | None = None
 
 
 @attrs.frozen
@@ -95,6 +98,8 @@ class _World:
     audit: list[AuditEntry] = attrs.Factory(list)
     #: The last statistics computed for each school, by UAI.
     statistics: dict[str, SchoolStatistics] = attrs.Factory(dict)
+    #: The audit entries with their digests (the hash chain), in recording order.
+    chain: list[ChainedEntry] = attrs.Factory(list)
 
 
 class InMemoryStorage:
@@ -139,6 +144,7 @@ class InMemoryUnitOfWork:
         self._new_messages: list[OutboxMessage] = []
         self._sent: dict[str, datetime] = {}
         self._failed: dict[str, tuple[datetime, str, datetime]] = {}
+        self._in_flight: dict[str, datetime] = {}
         self._entries: list[AuditEntry] = []
         self._statistics: dict[str, SchoolStatistics] = {}
 
@@ -201,6 +207,20 @@ class InMemoryUnitOfWork:
             raise ConcurrentChange("directory", self._dir_base_version, world.directory.version)
 
     def _apply(self) -> None:
+        self._apply_accounts()
+        world = self._world
+        if self._dir is not None:
+            self._dir.version += 1
+            world.directory = self._dir
+        self._apply_outbox()
+        world.audit.extend(self._entries)
+        world.statistics.update(self._statistics)
+        previous = world.chain[-1].digest if world.chain else GENESIS
+        for entry in self._entries:
+            previous = chain_digest(previous, entry)
+            world.chain.append(ChainedEntry(len(world.chain) + 1, entry, previous))
+
+    def _apply_accounts(self) -> None:
         world = self._world
         for account_id, account in {**self._added, **self._updated}.items():
             stored = attrs.evolve(account, version=account.version + 1)
@@ -219,22 +239,25 @@ class InMemoryUnitOfWork:
             if current is not None:
                 activity = world.activity.get(account_id, _NO_ACTIVITY)
                 world.activity[account_id] = change(activity, current)
-        if self._dir is not None:
-            self._dir.version += 1
-            world.directory = self._dir
+
+    def _apply_outbox(self) -> None:
+        world = self._world
         for message in self._new_messages:
             world.outbox[message.message_id] = _Pending(message)
+        for message_id, at in self._in_flight.items():
+            pending = world.outbox.get(message_id)
+            if pending is not None:
+                pending.in_flight_at = at
         for message_id, (_at, error, retry_at) in self._failed.items():
             pending = world.outbox.get(message_id)
             if pending is not None:
                 pending.attempts += 1
                 pending.due_at = retry_at
                 pending.last_error = error
+                pending.in_flight_at = None
         for message_id, at in self._sent.items():
             world.outbox.pop(message_id, None)
             world.sent[message_id] = at
-        world.audit.extend(self._entries)
-        world.statistics.update(self._statistics)
 
     def rollback(self) -> None:
         """Forget every uncommitted change."""
@@ -519,10 +542,18 @@ class _Outbox:
         due = [
             p.message
             for p in self._uow._world.outbox.values()
-            if p.due_at is None or p.due_at <= now
+            if p.in_flight_at is None and (p.due_at is None or p.due_at <= now)
         ]
         due.sort(key=lambda m: (m.created_at, m.message_id))
         return due[:limit]
+
+    def mark_in_flight(self, message_id: str, at: datetime) -> None:
+        self._uow._in_flight[message_id] = at
+
+    def in_flight(self) -> Sequence[OutboxMessage]:
+        flying = [p.message for p in self._uow._world.outbox.values() if p.in_flight_at is not None]
+        flying.sort(key=lambda m: (m.created_at, m.message_id))
+        return flying
 
     def mark_sent(self, message_id: str, at: datetime) -> None:
         self._uow._sent[message_id] = at
@@ -544,6 +575,9 @@ class _Audit:
 
     def record(self, entry: AuditEntry) -> None:
         self._uow._entries.append(entry)
+
+    def chain(self) -> Sequence[ChainedEntry]:
+        return list(self._uow._world.chain)
 
     def entries(
         self, *, account_id: str | None = None, since: datetime | None = None
