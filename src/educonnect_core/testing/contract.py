@@ -42,6 +42,7 @@ from educonnect_core.ports import Storage, UnitOfWork
 __all__ = [
     "AccountsContract",
     "AuditContract",
+    "ConcurrencyContract",
     "DirectoryContract",
     "OutboxContract",
     "ReadModelsContract",
@@ -382,6 +383,61 @@ class TransactionsContract(_Base):
             assert uow.directory.schools([uai]) == [School(uai, "SECOND")]
 
 
+class ConcurrencyContract(_Base):
+    """Two units of work interleaved on the same account: both write before either commits; the
+    later committer gets `ConcurrentChange` (at its write or its commit) and no update is lost.
+    A storage that checks the version when `update` is called but not again at commit, and so
+    stores a change made on an old version, fails here.
+    """
+
+    def _interleave(self, storage: Storage, first_commits_first: bool) -> None:
+        self.put(storage, account("R1", "j.dupont"))
+        with storage.unit_of_work() as first, storage.unit_of_work() as second:
+            mine, theirs = first.accounts.get("R1"), second.accounts.get("R1")
+            assert mine is not None
+            assert theirs is not None
+            assert mine.version == theirs.version == 1
+            mine.surname, theirs.surname = "FIRST", "SECOND"
+            winner, loser = (first, second) if first_commits_first else (second, first)
+            first.accounts.update(mine)
+            try:
+                second.accounts.update(theirs)
+            except ConcurrentChange:
+                # A storage may refuse the second writer at once; the first still commits.
+                first.commit()
+                kept = "FIRST"
+            else:
+                winner.commit()
+                try:
+                    loser.commit()
+                except ConcurrentChange:
+                    pass
+                else:
+                    pytest.fail(
+                        "lost update: the later of two interleaved commits on account R1 "
+                        "(both read version 1) went through without ConcurrentChange"
+                    )
+                kept = "FIRST" if first_commits_first else "SECOND"
+        with storage.unit_of_work() as uow:
+            stored = uow.accounts.get("R1")
+        assert stored is not None
+        assert (stored.surname, stored.version) == (kept, 2), (
+            "lost update: the later commit of two interleaved units of work was stored"
+        )
+
+    def test_later_commit_of_two_interleaved_writers_is_refused(self, storage: Storage) -> None:
+        """Both units write the account, the first commits: the second commit raises
+        ConcurrentChange and the first one's change stays, at version 2.
+        """
+        self._interleave(storage, first_commits_first=True)
+
+    def test_later_commit_is_refused_whoever_wrote_first(self, storage: Storage) -> None:
+        """Both units write the account, the second commits first: the first unit's commit
+        raises ConcurrentChange and the second one's change stays, at version 2.
+        """
+        self._interleave(storage, first_commits_first=False)
+
+
 class DirectoryContract(_Base):
     """Directory writes replace, add and remove exactly what they say; reads are ordered."""
 
@@ -699,6 +755,7 @@ class ReadModelsContract(_Base):
 class StorageContract(
     AccountsContract,
     TransactionsContract,
+    ConcurrencyContract,
     DirectoryContract,
     OutboxContract,
     AuditContract,
