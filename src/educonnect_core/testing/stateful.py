@@ -73,6 +73,13 @@ class SpecRules:
     PROVISIONAL_VALIDITY_MONTHS = 3
     #: The project's default lifetime of an activation (C07) link (SPEC §9: « expires »).
     ACTIVATION_LINK_VALIDITY = timedelta(days=3)
+    #: SPEC §10: « a reset, a re-notification with reset, a password or e-mail change supersedes
+    #: every outstanding link ». False models the library as it is today (a newer link, from a
+    #: first connection or a resend, still supersedes the older ones); set True once it does.
+    CREDENTIAL_CHANGE_SUPERSEDES_LINKS = False
+    #: SPEC §9: « SMS sign-up and FranceConnect activation erase any provisional password ».
+    #: False models today's FranceConnect path, which keeps it; set True once it erases it.
+    FRANCECONNECT_ERASES_PROVISIONAL = False
     #: Ligatures folded to letters before accents are dropped (« Œdipe » is « oedipe »).
     LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss", "ø": "o"})
 
@@ -297,6 +304,7 @@ class LifecycleMachine(RuleBasedStateMachine):
             assert letter.kind is kinds[before in (N, D), channel]
             if reset and before is not N:
                 m.provisional, m.chosen, m.secret = True, None, letter.password
+                self._credentials_changed(m)
             elif m.provisional and m.secret is None:
                 m.secret = letter.password
             if m.provisional:
@@ -319,6 +327,7 @@ class LifecycleMachine(RuleBasedStateMachine):
             row = self.admin.rows(uai, Selection(logins={m.login})).rows[0]
             assert row.password != "******"
             m.provisional, m.chosen, m.secret, m.carried_at = True, None, row.password, self.now
+            self._credentials_changed(m)
         self._audited()
 
     @rule(data=st.data(), corrected=st.booleans())
@@ -344,6 +353,12 @@ class LifecycleMachine(RuleBasedStateMachine):
         self._audited()
 
     # -- guardian -------------------------------------------------------------------------------
+
+    def _credentials_changed(self, m: ModelAccount) -> None:
+        """A reset or a password change: outstanding activation links die if the rule says so."""
+        if SpecRules.CREDENTIAL_CHANGE_SUPERSEDES_LINKS and m.token:
+            m.old_tokens.append(m.token)
+            m.token = None
 
     def _current(self, m: ModelAccount) -> str | None:
         return m.secret if m.provisional else m.chosen
@@ -479,6 +494,7 @@ class LifecycleMachine(RuleBasedStateMachine):
             raise AssertionError("a NOTIFIED account must go through its first connection")
         self.portal.change_password(m.login, current, new)
         m.provisional, m.secret, m.chosen = False, None, new
+        self._credentials_changed(m)
         self._audited()
 
     @rule(data=st.data(), via=st.sampled_from((Origin.RESPONSABLE, Origin.FRANCECONNECT)))
@@ -519,6 +535,8 @@ class LifecycleMachine(RuleBasedStateMachine):
                 mobile=m.mobile.value if m.mobile else "",
                 birth_dates=dates,
             )
+            if SpecRules.FRANCECONNECT_ERASES_PROVISIONAL and m.provisional:
+                m.provisional, m.secret = False, None
         assert login == m.login
         if m.state is not V:
             m.state, m.origin, m.token = V, via, None
