@@ -150,6 +150,11 @@ class ModelAccount:
         return (self.secret or "?") if self.provisional else "******"
 
 
+def _can_activate(m: ModelAccount) -> bool:
+    """Whether the first connection is open to `m` today (expiry aside)."""
+    return m.provisional and m.secret is not None and m.state in (D, A)
+
+
 def _token(letter: LetterContent) -> str:
     prefix = POLICY_LETTERS.activation_url
     (line,) = [x for x in letter.lines if x.startswith(prefix)]
@@ -406,6 +411,19 @@ class LifecycleMachine(RuleBasedStateMachine):
     ) -> None:
         """A guardian does the first connection, right or wrong."""
         m = self._pick(data, prefer=lambda x: x.provisional and x.state in (D, A))
+        self._first_connection(m, good_password, good_date, own_email)
+
+    @precondition(lambda self: any(_can_activate(x) for x in self.model.values()))
+    @rule(data=st.data(), own_email=st.booleans())
+    def guardian_activates(self, data: st.DataObject, own_email: bool) -> None:
+        """A notified guardian does the first connection right (short examples get there)."""
+        ready = sorted(i for i, x in self.model.items() if _can_activate(x))
+        m = self.model[data.draw(st.sampled_from(ready), label="account")]
+        self._first_connection(m, True, True, own_email)
+
+    def _first_connection(
+        self, m: ModelAccount, good_password: bool, good_date: bool, own_email: bool
+    ) -> None:
         password = self._current(m) if good_password else WRONG
         child = min(
             (self.students[c] for c in m.children),
