@@ -24,7 +24,9 @@ from educonnect_core import (
     EduConnect,
     IntegrationReport,
     ScryptHasher,
+    Uai,
 )
+from educonnect_core.domain.statistics import format_percent
 from educonnect_core.testing import FakeClock, SeededSecrets
 from educonnect_core.testing.simulation import RENTREE, MailTap, SchoolYear, synthetic_feed
 from educonnect_mail import FileOutbox
@@ -147,10 +149,11 @@ def _year(out: Path, *, seed: int, pupils: int, console: Console) -> None:
         ):
             table.add_column(header)
         names = {school.uai: school.name for school in feed.snapshot.schools}
+        # The night after the year: the stored statistics `educonnect stats` shows (guide §6.1).
+        stored = {Uai.parse(s.uai): s for s in app.compute_all_statistics()}
         for director in feed.directors:
-            admin = app.administration(director)
             for uai in sorted(director.uais):
-                s = admin.recount_statistics(uai).summary
+                s = stored[uai].summary
                 cells = (
                     f"{uai} {names[uai]}",
                     str(s.accounts),
@@ -158,8 +161,8 @@ def _year(out: Path, *, seed: int, pupils: int, console: Console) -> None:
                     str(s.notified),
                     str(s.activating),
                     str(s.activated),
-                    f"{s.percent_activated} %",
-                    f"{s.percent_pupils_with_activated_guardian} %",
+                    format_percent(s.percent_activated),
+                    format_percent(s.percent_pupils_with_activated_guardian),
                 )
                 table.add_row(*(Text(cell) for cell in cells))
         console.print(table)

@@ -25,7 +25,9 @@ from educonnect_core import (
     Page,
     SchoolStatistics,
     StatisticsLine,
+    StatisticsPage,
 )
+from educonnect_core.domain.statistics import COUNT_HEADERS
 from educonnect_core.serialization import unstructure
 
 __all__ = [
@@ -43,6 +45,7 @@ __all__ = [
     "rows_table",
     "state_text",
     "statistics_json",
+    "statistics_page_json",
     "statistics_tables",
 ]
 
@@ -192,46 +195,24 @@ def account_json(page: AccountPage) -> dict[str, Any]:
     return data
 
 
-def _line(line: StatisticsLine) -> list[Text]:
-    return [
-        Text(line.label),
-        Text(french_number(line.accounts)),
-        Text(french_number(line.not_notified)),
-        Text(french_number(line.notified)),
-        Text(french_number(line.activating)),
-        Text(french_number(line.activated)),
-        Text(f"{line.percent_activated} %"),
-        Text(f"{line.percent_pupils_with_activated_guardian} %"),
-    ]
+#: The count columns of the statistics in their state's colour (SPEC §2).
+_STATE_COLUMNS = dict(zip(COUNT_HEADERS[1:5], COLOURS.values(), strict=True))
 
 
-def statistics_tables(stats: SchoolStatistics, zone: ZoneInfo) -> list[Table]:
-    """The statistics page of guide §6.1: summary, by class, by level."""
-    tables = []
-    for title, lines in (
-        ("Synthèse", (stats.summary,)),
-        ("Par classe", stats.by_class),
-        ("Par niveau", stats.by_level),
-    ):
-        table = Table(title=Text(f"{title} — {stats.uai}"), highlight=False)
-        for header, colour in (
-            ("", ""),
-            ("Comptes", ""),
-            ("Non notifié", "red"),
-            ("Notifié et non activé", "dark_orange"),
-            ("En cours d’activation", "yellow"),
-            ("Activé", "green"),
-            ("% activés", ""),
-            ("% élèves avec un responsable activé", ""),
-        ):
-            table.add_column(Text(header), style=colour or None)
-        for line in lines:
-            table.add_row(*_line(line))
-        tables.append(table)
-    tables[-1].caption = Text(
-        f"Calculées le {stats.computed_at.astimezone(zone):%d/%m/%Y à %H:%M:%S}"
-    )
-    return tables
+def statistics_tables(page: StatisticsPage) -> list[tuple[Table, str | None]]:
+    """The statistics page of guide §6.1 as stored: its three tables with the guide's titles
+    and headers and the rows the core formatted (percentages « 0.84 % »), each with the guide's
+    « … ne sont pas calculées … » sentence when nothing was computed yet (else None).
+    """
+    shown = []
+    for table in page.tables():
+        grid = Table(title=Text(table.title), highlight=False)
+        for header in table.headers:
+            grid.add_column(Text(header), style=_STATE_COLUMNS.get(header))
+        for row in table.rows:
+            grid.add_row(*(Text(cell) for cell in row))
+        shown.append((grid, table.message))
+    return shown
 
 
 def statistics_json(stats: SchoolStatistics) -> dict[str, Any]:
@@ -250,6 +231,23 @@ def statistics_json(stats: SchoolStatistics) -> dict[str, Any]:
     data["by_level"] = [
         with_percent(x, r) for x, r in zip(stats.by_level, data["by_level"], strict=True)
     ]
+    return data
+
+
+def statistics_page_json(page: StatisticsPage) -> dict[str, Any]:
+    """The stored statistics as JSON: the figures (`statistics_json`; ``summary`` None and no
+    lines before the first computation), ``computed``, ``updated_at`` (ISO 8601, the users'
+    time zone) and the guide's ``last_update`` and ``message`` sentences.
+    """
+    data: dict[str, Any] = (
+        statistics_json(page.statistics)
+        if page.statistics is not None
+        else {"uai": page.uai, "computed_at": None, "summary": None, "by_class": [], "by_level": []}
+    )
+    data["computed"] = page.computed
+    data["updated_at"] = None if page.updated_at is None else page.updated_at.isoformat()
+    data["last_update"] = page.last_update
+    data["message"] = page.message
     return data
 
 
