@@ -74,9 +74,16 @@ COLOURS = {
 }
 
 
-def state_text(state: AccountState) -> Text:
-    """The state's French label in its colour."""
-    return Text(state.label, style=COLOURS[state])
+#: After the state of an account blocked by too many failed logins (issue 9 item 7).
+BLOCKED_MARK = " (bloqué)"
+
+
+def state_text(state: AccountState, *, blocked: bool = False) -> Text:
+    """The state's French label in its colour, « (bloqué) » after it for a blocked account."""
+    text = Text(state.label, style=COLOURS[state])
+    if blocked:
+        text.append(BLOCKED_MARK, style="bold red")
+    return text
 
 
 def french_number(value: int) -> str:
@@ -86,10 +93,6 @@ def french_number(value: int) -> str:
 
 def _day(moment: datetime | None, zone: ZoneInfo) -> str:
     return "" if moment is None else f"{moment.astimezone(zone):%d/%m/%Y}"
-
-
-def _when(moment: datetime | None, zone: ZoneInfo) -> str:
-    return "" if moment is None else f"{moment.astimezone(zone):%d/%m/%Y %H:%M}"
 
 
 def _table(title: str, headers: Iterable[str], *, show_header: bool = True) -> Table:
@@ -112,6 +115,7 @@ def dump_json(console: Console, data: Any) -> None:
 def rows_table(page: Page, zone: ZoneInfo) -> Table:
     """The responsables list of guide §5.1, with « 1 à 9 sur 9 élève(s) » below."""
     table = _table("Liste des responsables", LIST_HEADERS)
+    table.columns[LIST_HEADERS.index("État de compte")].no_wrap = True
     for row in page.rows:
         table.add_row(
             Text(f"{row.student_surname} {row.student_first_name}"),
@@ -120,7 +124,7 @@ def rows_table(page: Page, zone: ZoneInfo) -> Table:
             Text(row.login),
             Text("Oui" if row.has_email else "Non"),
             Text(row.origin.label),
-            state_text(row.state),
+            state_text(row.state, blocked=row.blocked),
             Text(_day(row.distributed_at, zone)),
             Text(_day(row.last_login_at, zone)),
         )
@@ -144,23 +148,15 @@ def rows_json(page: Page) -> dict[str, Any]:
 
 
 def account_table(page: AccountPage, zone: ZoneInfo) -> Table:
-    """The account page of guide §5.2."""
+    """The account page of guide §5.2: the core's « Informations du compte » fields (the
+    blocked line included), the children, the actions offered, and the footnote under the
+    password.
+    """
     table = _table(f"Compte {page.login}", ("", ""), show_header=False)
-    empty = "Non renseigné(e)"
-    lines: list[tuple[str, Text]] = [
-        ("Responsable", Text(page.name)),
-        ("Identifiant", Text(page.login)),
-    ]
-    if page.state is not AccountState.NOT_NOTIFIED:
-        lines.append(("Mot de passe *", Text(page.password or "******")))
-    lines += [
-        ("Courrier électronique", Text(page.email or empty)),
-        ("Téléphone Mobile", Text(page.mobile or empty)),
-        ("Origine du compte", Text(page.origin.label)),
-        ("État du compte", state_text(page.state)),
-        ("Date de distribution", Text(_when(page.distributed_at, zone) or empty)),
-        ("Date de dernière connexion", Text(_when(page.last_login_at, zone) or empty)),
-    ]
+    lines: list[tuple[str, Text]] = [("Responsable", Text(page.name))]
+    for label, value in page.fields(zone):
+        shown = state_text(page.state) if label == "État du compte" else Text(value)
+        lines.append((label, shown))
     for child in page.children_here:
         lines.append(
             (
@@ -181,10 +177,10 @@ def account_table(page: AccountPage, zone: ZoneInfo) -> Table:
             )
         )
     lines.append(("Actions possibles", Text(", ".join(a.label for a in page.actions))))
-    for label, value in lines:
-        table.add_row(Text(label), value)
+    for label, cell in lines:
+        table.add_row(Text(label), cell)
     if page.state is not AccountState.NOT_NOTIFIED:
-        table.caption = Text("* Seuls les mots de passe provisoires sont affichés.")
+        table.caption = Text(page.footnote)
     return table
 
 

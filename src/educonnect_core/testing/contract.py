@@ -28,7 +28,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from educonnect_core.domain.account import Account, ActivationLink, Chosen, Provisional
+from educonnect_core.domain.account import (
+    Account,
+    ActivationLink,
+    Chosen,
+    FailureCounter,
+    Provisional,
+)
 from educonnect_core.domain.directory import GuardianLink, School, SchoolClass, Student
 from educonnect_core.domain.letters import LetterKind, compose
 from educonnect_core.domain.lifecycle import AccountState, Origin
@@ -74,8 +80,11 @@ def account(
     distributed_at: datetime | None = None,
     last_login_at: datetime | None = None,
     chosen: bool = False,
+    blocked: bool = False,
 ) -> Account:
-    """An account built field by field (the storage does not care how it got its state)."""
+    """An account built field by field (the storage does not care how it got its state);
+    `blocked`: after the cap of failed logins.
+    """
     return Account(
         account_id=account_id,
         login=Login(login),
@@ -89,6 +98,7 @@ def account(
         mobile=None if mobile is None else Mobile(mobile),
         distributed_at=distributed_at,
         last_login_at=last_login_at,
+        login_failures=FailureCounter(100, T0, blocked=True) if blocked else FailureCounter(),
     )
 
 
@@ -626,6 +636,7 @@ def school_data(draw: st.DrawFn) -> SchoolData:
                 distributed_at=draw(st.sampled_from(_DATES)),
                 last_login_at=draw(st.sampled_from(_DATES)),
                 chosen=draw(st.booleans()),
+                blocked=draw(st.booleans()),
             )
         )
     guardian_ids = [a.account_id for a in accounts] + [f"{tag}-NOACCOUNT"]
