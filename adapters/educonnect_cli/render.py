@@ -276,33 +276,44 @@ def integration_table(report: IntegrationReport) -> Table:
     return table
 
 
+def _capped(lines: list[str], limit: int | None, what: str) -> list[str]:
+    """`lines` cut to `limit`, then « … et N autres `what` (tous avec --json). »."""
+    if limit is None or len(lines) <= limit:
+        return lines
+    rest = french_number(len(lines) - limit)
+    return [*lines[:limit], f"  … et {rest} autres {what} (tous avec --json)."]
+
+
 def integration_lines(
     report: IntegrationReport, warnings: Sequence[object], *, limit: int | None
 ) -> list[str]:
-    """One line per rejection then per warning; beyond `limit` each list ends with
-    « … et N autres » (never cut silently; ``--json`` lists them all).
+    """One line per rejection, per ineligible pupil, per guardian left without an account, then
+    per warning; beyond `limit` each list ends with « … et N autres … » (never cut silently;
+    ``--json`` lists them all).
     """
-    lines: list[str] = []
-    rejected = list(report.rejected)
-    shown = rejected if limit is None else rejected[:limit]
-    for rejection in shown:
+    rejections = []
+    for rejection in report.rejected:
         where = f"{rejection.source} : " if rejection.source else ""
-        lines.append(
+        rejections.append(
             f"  Rejet — {where}{rejection.record}, champ « {rejection.field} » : {rejection.reason}"
         )
-    if len(shown) < len(rejected):
-        lines.append(
-            f"  … et {french_number(len(rejected) - len(shown))} autres rejets (tous avec --json)."
-        )
-    warned = list(warnings)
-    shown_w = warned if limit is None else warned[:limit]
-    lines += [f"  Avertissement — {warning}" for warning in shown_w]
-    if len(shown_w) < len(warned):
-        lines.append(
-            f"  … et {french_number(len(warned) - len(shown_w))} autres avertissements "
-            "(tous avec --json)."
-        )
-    return lines
+    return [
+        *_capped(rejections, limit, "rejets"),
+        *_capped(
+            [f"  Élève non éligible — {name} ({sid})" for sid, name in report.ineligible_pupils],
+            limit,
+            "élèves non éligibles",
+        ),
+        *_capped(
+            [
+                f"  Responsable sans compte — {name} ({rid})"
+                for rid, name in report.guardians_without_account
+            ],
+            limit,
+            "responsables sans compte",
+        ),
+        *_capped([f"  Avertissement — {w}" for w in warnings], limit, "avertissements"),
+    ]
 
 
 def integration_json(report: IntegrationReport, warnings: Sequence[object] = ()) -> dict[str, Any]:
