@@ -19,6 +19,7 @@ from educonnect_aaf.writer import guardian_record, pupil_record, school_record, 
 from educonnect_cli.context import DEFAULT_SENDER, PARIS, database_url
 from educonnect_cli.output import MARKER, FolderNotOurs, prepare_out, record_written, write_new
 from educonnect_cli.render import statistics_json
+from educonnect_cli.serve import demo_lines
 from educonnect_core import (
     DirectorySnapshot,
     EduConnect,
@@ -65,11 +66,13 @@ def _files(folder: Path) -> set[str]:
 
 
 def run_demo(out: Path, *, seed: int, pupils: int, console: Console) -> None:
-    """Run the simulated year into `out` and print a summary.
+    """Run the simulated year into `out`, print a summary, then how to open the web console
+    on its database (`demo_lines`: the ``serve`` command, a director's and a guardian's
+    credentials).
 
-    `out` must be absent, empty, or a previous demo output: then only the files the demo wrote
-    there (listed in its marker file) are removed first; any other file is never touched, and
-    any other non-empty folder is refused (`FolderNotOurs`).
+        `out` must be absent, empty, or a previous demo output: then only the files the demo wrote
+        there (listed in its marker file) are removed first; any other file is never touched, and
+        any other non-empty folder is refused (`FolderNotOurs`).
     """
     prepare_out(out, clear=True)
     before = _files(out)
@@ -80,8 +83,13 @@ def run_demo(out: Path, *, seed: int, pupils: int, console: Console) -> None:
         folder.mkdir(parents=True, exist_ok=True)
     try:
         _year(out, seed=seed, pupils=pupils, console=console)
+        # How to open the web console on the demo's data (a director's password, a guardian's
+        # fresh provisional password): printed last, after the year's summary.
+        console_lines = demo_lines(out)
     finally:
         record_written(out, _files(out) - before)
+    for line in console_lines:
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 def _year(out: Path, *, seed: int, pupils: int, console: Console) -> None:
