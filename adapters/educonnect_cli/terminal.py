@@ -33,7 +33,8 @@ class ExitCode(enum.IntEnum):
     DONE = 0
     #: An error: nothing was changed (one French sentence on standard error).
     ERROR = 1
-    #: A usage error: unknown option, missing argument, invalid value.
+    #: A usage error: unknown option, missing argument, invalid value; a question to confirm
+    #: with no terminal to answer it and no ``--yes``.
     USAGE = 2
     #: Every selected account was left out (wrong state, no address…): nothing was done.
     NOTHING_DONE = 3

@@ -101,3 +101,29 @@ class TestGroupByGroup:
         assert sorted(grouped.guardians_without_account) == sorted(whole.guardians_without_account)
         assert sorted(grouped.ineligible_pupils) == sorted(whole.ineligible_pupils)
         assert len(grouped.guardians_without_account) == grouped.without_account
+
+
+class TestNamesAreDataNotMarkup:
+    """Names in the new lists are printed as typed, never read as terminal markup (issue 9
+    item 12).
+    """
+
+    def test_hostile_names(self, tmp_path: Path) -> None:
+        snapshot, alone = _ineligible(FEED.corrected, 2)
+        pupil = attrs.evolve(snapshot.students[0], surname="[/]", first_name="[link=x]Noé")
+        guardians = [
+            attrs.evolve(r, surname="[bold]MARTIN") if r.responsable_id in alone else r
+            for r in snapshot.responsables
+        ]
+        write_feed(
+            attrs.evolve(
+                snapshot, students=[pupil, *snapshot.students[1:]], responsables=guardians
+            ),
+            tmp_path / "feed",
+            "ENT1D_Complet_20250901",
+        )
+        code, out = cli(tmp_path, "integrate", str(tmp_path / "feed"))
+        assert code == 0, out
+        assert f"Élève non éligible — [/] [link=x]Noé ({pupil.student_id})" in out
+        assert "Responsable sans compte — [BOLD]MARTIN" in out
+        assert "\x1b]8;" not in out
