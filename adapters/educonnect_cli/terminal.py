@@ -23,7 +23,17 @@ import typer
 if TYPE_CHECKING:
     from rich.console import Console
 
-__all__ = ["ExitCode", "confirm", "err", "fail", "guard", "interactive", "out", "say"]
+__all__ = [
+    "ExitCode",
+    "answerable",
+    "confirm",
+    "err",
+    "fail",
+    "guard",
+    "interactive",
+    "out",
+    "say",
+]
 
 
 class ExitCode(enum.IntEnum):
@@ -116,6 +126,18 @@ def interactive() -> bool:
     return stdin is not None and stdin.isatty()
 
 
+def answerable(question: str, *, yes: bool) -> None:
+    """End now (usage exit code, a French sentence) if `question` would be asked with no
+    terminal to answer it: called before a command opens anything.
+    """
+    if not yes and not interactive():
+        fail(
+            f"« {question} » — aucune réponse possible sans terminal : relancez la commande "
+            "avec --yes (ou -y, --oui) pour confirmer sans question.",
+            ExitCode.USAGE,
+        )
+
+
 def confirm(question: str, warning: str | None = None, *, yes: bool) -> None:
     """Ask the guide's `question` (and its `warning`) on standard error and go on only on
     « o » or « oui ». With `yes` (``--yes``) nothing is asked. Without a terminal on standard
@@ -125,12 +147,7 @@ def confirm(question: str, warning: str | None = None, *, yes: bool) -> None:
     """
     if yes:
         return
-    if not interactive():
-        fail(
-            f"« {question} » — aucune réponse possible sans terminal : relancez la commande "
-            "avec --yes (ou -y, --oui) pour confirmer sans question.",
-            ExitCode.USAGE,
-        )
+    answerable(question, yes=yes)
     say(question, error=True)
     if warning:
         say(warning, error=True)

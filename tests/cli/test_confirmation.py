@@ -135,3 +135,13 @@ class TestARealTerminal:
         assert Say.CONFIRM_NOTIFY_PAPER.text in done.stderr
         assert Say.NOTIFIED.text in done.stdout
         assert len(list((school / "pdf").glob("*.pdf"))) == 1
+
+
+def test_refused_before_any_file_is_opened(tmp_path: Path) -> None:
+    """Without a terminal and --yes, not even the database is opened (nor created, nor its key
+    file): the refusal comes first.
+    """
+    code, out = cli(tmp_path, "reset", UAI, "--all")
+    assert code == 2, out
+    assert Say.CONFIRM_RESET.text in out
+    assert list(tmp_path.iterdir()) == []

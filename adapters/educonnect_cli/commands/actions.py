@@ -28,7 +28,7 @@ from educonnect_cli.options import (
     known_school,
 )
 from educonnect_cli.settings import settings_of
-from educonnect_cli.terminal import ExitCode, confirm, fail, guard, out, say
+from educonnect_cli.terminal import ExitCode, answerable, confirm, fail, guard, out, say
 
 if TYPE_CHECKING:
     from educonnect_core import ActionReport, EduConnect, Selection
@@ -137,6 +137,8 @@ def notify(
     paper = channel in (ChannelName.paper, ChannelName.papier)
     medium = Channel.PAPER if paper else Channel.EMAIL
     action = Action.NOTIFY_WITH_RESET if reset else Action.NOTIFY
+    question = confirmation_question(action, medium) or ""
+    answerable(question, yes=yes)  # no terminal and no --yes: refused before anything is opened
     sink = FolderSink(out_dir)
     criteria = Criteria(text, classes or (), states or (), email, origins or ())
     with guard():
@@ -144,11 +146,7 @@ def notify(
             sink.check()  # before anything changes: a folder that cannot take the PDF stops here
         with open_app(settings_of(ctx)) as app:
             targets = _targets(app, uai, everyone, logins, criteria)
-            confirm(
-                confirmation_question(action, medium) or "",
-                confirmation_warning(action),
-                yes=yes,
-            )
+            confirm(question, confirmation_warning(action), yes=yes)
             report = app.administration(acting_director(settings_of(ctx), uai)).notify(
                 uai, targets, medium, reset=reset, sink=sink
             )
@@ -176,10 +174,12 @@ def reset(
     from educonnect_core import Action
     from educonnect_core.domain.messages import confirmation_question
 
+    question = confirmation_question(Action.RESET_PASSWORD) or ""
+    answerable(question, yes=yes)  # no terminal and no --yes: refused before anything is opened
     criteria = Criteria(text, classes or (), states or (), email, origins or ())
     with guard(), open_app(settings_of(ctx)) as app:
         targets = _targets(app, uai, everyone, logins, criteria)
-        confirm(confirmation_question(Action.RESET_PASSWORD) or "", yes=yes)
+        confirm(question, yes=yes)
         admin = app.administration(acting_director(settings_of(ctx), uai))
         report = admin.reset_passwords(uai, targets)
     _finish(report, as_json)
