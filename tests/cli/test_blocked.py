@@ -41,7 +41,9 @@ def test_blocked_in_the_list_and_the_page_until_a_reset(school: Path) -> None:
     """The list's JSON and its « État de compte » cell say blocked, the page has the blocked
     line and the footnote; a reset (new credentials) unblocks it in the list too.
     """
-    code, out = cli(school, "notify", UAI, "--all", "--channel", "paper", "--out", "p", "--yes")
+    code, out = cli(
+        school, "notify", UAI, "--all", "--channel", "paper", "--out", str(school / "p"), "--yes"
+    )
     assert code == 0, out
     login = str(_rows(school)[0]["login"])
     assert not any(row["blocked"] for row in _rows(school))

@@ -76,7 +76,9 @@ class TestComputeOnDemand:
     def test_stored_figures_stay_until_computed_again(self, school: Path) -> None:
         cli(school, "stats", UAI, "--compute")
         before = json.loads(cli(school, "stats", UAI, "--json")[1])
-        code, out = cli(school, "notify", UAI, "--all", "--channel", "paper", "--out", "p", "-y")
+        code, out = cli(
+            school, "notify", UAI, "--all", "--channel", "paper", "--out", str(school / "p"), "-y"
+        )
         assert code == 0, out
         assert json.loads(cli(school, "stats", UAI, "--json")[1]) == before
         after = json.loads(cli(school, "stats", UAI, "--calculer", "--json")[1])
