@@ -24,7 +24,7 @@ An ONDE extraction (one school) is integrated in one call.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Final
 
@@ -44,12 +44,12 @@ from educonnect_aaf.staging import (
 from educonnect_core.application import EduConnect
 from educonnect_core.domain.directory import DirectorySnapshot
 from educonnect_core.domain.values import Uai
-from educonnect_core.services.integration import IntegrationReport, Rejection
+from educonnect_core.services.integration import IntegrationReport, Rejection, by_name
 
 __all__ = ["FeedIntegration", "integrate_feed"]
 
 _MOVED: Final = "pupil integrated with the group of its new school"
-_COUNTS: Final = tuple(f.name for f in attrs.fields(IntegrationReport) if f.name != "rejected")
+_COUNTS: Final = tuple(f.name for f in attrs.fields(IntegrationReport) if f.default == 0)
 
 
 @attrs.frozen
@@ -79,16 +79,32 @@ class _Totals:
     rejected: list[Rejection] = attrs.Factory(list)
     groups: int = 0
     repeated: int = 0
+    ineligible: dict[str, str] = attrs.Factory(dict)
+    #: Guardians without an account so far; one given an account by a later group leaves.
+    without: dict[str, str] = attrs.Factory(dict)
 
-    def add(self, report: IntegrationReport, own: int) -> None:
-        """Add a group's report; its first `own` rejections are ours, already counted."""
+    def add(self, report: IntegrationReport, own: int, repeated: Iterable[str] = ()) -> None:
+        """Add a group's report; its first `own` rejections are ours, already counted;
+        `repeated`: the guardians given again in this group.
+        """
         for name in _COUNTS:
             self.counts[name] += getattr(report, name)
         self.rejected.extend(report.rejected[own:])
         self.groups += 1
+        self.ineligible.update(report.ineligible_pupils)
+        here = dict(report.guardians_without_account)
+        for rid in repeated:
+            if rid not in here:
+                self.without.pop(rid, None)
+        self.without.update(here)
 
     def report(self, earlier: tuple[Rejection, ...]) -> IntegrationReport:
-        return IntegrationReport(**self.counts, rejected=(*earlier, *self.rejected))
+        return IntegrationReport(
+            **self.counts,
+            rejected=(*earlier, *self.rejected),
+            ineligible_pupils=by_name(self.ineligible.items()),
+            guardians_without_account=by_name(self.without.items()),
+        )
 
 
 def _integrate_group(
@@ -108,7 +124,7 @@ def _integrate_group(
     extra = tuple(Rejection(f"élève {sid}", "école", _MOVED, protects=sid) for sid in moved)
     given = (*staged.rejections, *extra)
     report = app.integrate(snapshot, given)
-    totals.add(report, len(given))
+    totals.add(report, len(given), group.repeated)
     # A guardian given again is counted « unchanged » when an account already existed (an
     # earlier group created or updated it), else « without account » (created here at most,
     # and then its earlier groups counted it without account).

@@ -19,12 +19,15 @@ from educonnect_aaf.writer import guardian_record, pupil_record, school_record, 
 from educonnect_cli.context import DEFAULT_SENDER, PARIS, database_url
 from educonnect_cli.output import MARKER, FolderNotOurs, prepare_out, record_written, write_new
 from educonnect_cli.render import statistics_json
+from educonnect_cli.serve import demo_lines
 from educonnect_core import (
     DirectorySnapshot,
     EduConnect,
     IntegrationReport,
     ScryptHasher,
+    Uai,
 )
+from educonnect_core.domain.statistics import format_percent
 from educonnect_core.testing import FakeClock, SeededSecrets
 from educonnect_core.testing.simulation import RENTREE, MailTap, SchoolYear, synthetic_feed
 from educonnect_mail import FileOutbox
@@ -63,11 +66,13 @@ def _files(folder: Path) -> set[str]:
 
 
 def run_demo(out: Path, *, seed: int, pupils: int, console: Console) -> None:
-    """Run the simulated year into `out` and print a summary.
+    """Run the simulated year into `out`, print a summary, then how to open the web console
+    on its database (`demo_lines`: the ``serve`` command, a director's and a guardian's
+    credentials).
 
-    `out` must be absent, empty, or a previous demo output: then only the files the demo wrote
-    there (listed in its marker file) are removed first; any other file is never touched, and
-    any other non-empty folder is refused (`FolderNotOurs`).
+        `out` must be absent, empty, or a previous demo output: then only the files the demo wrote
+        there (listed in its marker file) are removed first; any other file is never touched, and
+        any other non-empty folder is refused (`FolderNotOurs`).
     """
     prepare_out(out, clear=True)
     before = _files(out)
@@ -78,8 +83,13 @@ def run_demo(out: Path, *, seed: int, pupils: int, console: Console) -> None:
         folder.mkdir(parents=True, exist_ok=True)
     try:
         _year(out, seed=seed, pupils=pupils, console=console)
+        # How to open the web console on the demo's data (a director's password, a guardian's
+        # fresh provisional password): printed last, after the year's summary.
+        console_lines = demo_lines(out)
     finally:
         record_written(out, _files(out) - before)
+    for line in console_lines:
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 def _year(out: Path, *, seed: int, pupils: int, console: Console) -> None:
@@ -147,10 +157,11 @@ def _year(out: Path, *, seed: int, pupils: int, console: Console) -> None:
         ):
             table.add_column(header)
         names = {school.uai: school.name for school in feed.snapshot.schools}
+        # The night after the year: the stored statistics `educonnect stats` shows (guide §6.1).
+        stored = {Uai.parse(s.uai): s for s in app.compute_all_statistics()}
         for director in feed.directors:
-            admin = app.administration(director)
             for uai in sorted(director.uais):
-                s = admin.recount_statistics(uai).summary
+                s = stored[uai].summary
                 cells = (
                     f"{uai} {names[uai]}",
                     str(s.accounts),
@@ -158,8 +169,8 @@ def _year(out: Path, *, seed: int, pupils: int, console: Console) -> None:
                     str(s.notified),
                     str(s.activating),
                     str(s.activated),
-                    f"{s.percent_activated} %",
-                    f"{s.percent_pupils_with_activated_guardian} %",
+                    format_percent(s.percent_activated),
+                    format_percent(s.percent_pupils_with_activated_guardian),
                 )
                 table.add_row(*(Text(cell) for cell in cells))
         console.print(table)

@@ -25,7 +25,9 @@ from educonnect_core import (
     Page,
     SchoolStatistics,
     StatisticsLine,
+    StatisticsPage,
 )
+from educonnect_core.domain.statistics import COUNT_HEADERS
 from educonnect_core.serialization import unstructure
 
 __all__ = [
@@ -43,6 +45,7 @@ __all__ = [
     "rows_table",
     "state_text",
     "statistics_json",
+    "statistics_page_json",
     "statistics_tables",
 ]
 
@@ -71,9 +74,16 @@ COLOURS = {
 }
 
 
-def state_text(state: AccountState) -> Text:
-    """The state's French label in its colour."""
-    return Text(state.label, style=COLOURS[state])
+#: After the state of an account blocked by too many failed logins (issue 9 item 7).
+BLOCKED_MARK = " (bloqué)"
+
+
+def state_text(state: AccountState, *, blocked: bool = False) -> Text:
+    """The state's French label in its colour, « (bloqué) » after it for a blocked account."""
+    text = Text(state.label, style=COLOURS[state])
+    if blocked:
+        text.append(BLOCKED_MARK, style="bold red")
+    return text
 
 
 def french_number(value: int) -> str:
@@ -83,10 +93,6 @@ def french_number(value: int) -> str:
 
 def _day(moment: datetime | None, zone: ZoneInfo) -> str:
     return "" if moment is None else f"{moment.astimezone(zone):%d/%m/%Y}"
-
-
-def _when(moment: datetime | None, zone: ZoneInfo) -> str:
-    return "" if moment is None else f"{moment.astimezone(zone):%d/%m/%Y %H:%M}"
 
 
 def _table(title: str, headers: Iterable[str], *, show_header: bool = True) -> Table:
@@ -109,6 +115,7 @@ def dump_json(console: Console, data: Any) -> None:
 def rows_table(page: Page, zone: ZoneInfo) -> Table:
     """The responsables list of guide §5.1, with « 1 à 9 sur 9 élève(s) » below."""
     table = _table("Liste des responsables", LIST_HEADERS)
+    table.columns[LIST_HEADERS.index("État de compte")].no_wrap = True
     for row in page.rows:
         table.add_row(
             Text(f"{row.student_surname} {row.student_first_name}"),
@@ -117,7 +124,7 @@ def rows_table(page: Page, zone: ZoneInfo) -> Table:
             Text(row.login),
             Text("Oui" if row.has_email else "Non"),
             Text(row.origin.label),
-            state_text(row.state),
+            state_text(row.state, blocked=row.blocked),
             Text(_day(row.distributed_at, zone)),
             Text(_day(row.last_login_at, zone)),
         )
@@ -141,23 +148,15 @@ def rows_json(page: Page) -> dict[str, Any]:
 
 
 def account_table(page: AccountPage, zone: ZoneInfo) -> Table:
-    """The account page of guide §5.2."""
+    """The account page of guide §5.2: the core's « Informations du compte » fields (the
+    blocked line included), the children, the actions offered, and the footnote under the
+    password.
+    """
     table = _table(f"Compte {page.login}", ("", ""), show_header=False)
-    empty = "Non renseigné(e)"
-    lines: list[tuple[str, Text]] = [
-        ("Responsable", Text(page.name)),
-        ("Identifiant", Text(page.login)),
-    ]
-    if page.state is not AccountState.NOT_NOTIFIED:
-        lines.append(("Mot de passe *", Text(page.password or "******")))
-    lines += [
-        ("Courrier électronique", Text(page.email or empty)),
-        ("Téléphone Mobile", Text(page.mobile or empty)),
-        ("Origine du compte", Text(page.origin.label)),
-        ("État du compte", state_text(page.state)),
-        ("Date de distribution", Text(_when(page.distributed_at, zone) or empty)),
-        ("Date de dernière connexion", Text(_when(page.last_login_at, zone) or empty)),
-    ]
+    lines: list[tuple[str, Text]] = [("Responsable", Text(page.name))]
+    for label, value in page.fields(zone):
+        shown = state_text(page.state) if label == "État du compte" else Text(value)
+        lines.append((label, shown))
     for child in page.children_here:
         lines.append(
             (
@@ -178,10 +177,10 @@ def account_table(page: AccountPage, zone: ZoneInfo) -> Table:
             )
         )
     lines.append(("Actions possibles", Text(", ".join(a.label for a in page.actions))))
-    for label, value in lines:
-        table.add_row(Text(label), value)
+    for label, cell in lines:
+        table.add_row(Text(label), cell)
     if page.state is not AccountState.NOT_NOTIFIED:
-        table.caption = Text("* Seuls les mots de passe provisoires sont affichés.")
+        table.caption = Text(page.footnote)
     return table
 
 
@@ -192,46 +191,24 @@ def account_json(page: AccountPage) -> dict[str, Any]:
     return data
 
 
-def _line(line: StatisticsLine) -> list[Text]:
-    return [
-        Text(line.label),
-        Text(french_number(line.accounts)),
-        Text(french_number(line.not_notified)),
-        Text(french_number(line.notified)),
-        Text(french_number(line.activating)),
-        Text(french_number(line.activated)),
-        Text(f"{line.percent_activated} %"),
-        Text(f"{line.percent_pupils_with_activated_guardian} %"),
-    ]
+#: The count columns of the statistics in their state's colour (SPEC §2).
+_STATE_COLUMNS = dict(zip(COUNT_HEADERS[1:5], COLOURS.values(), strict=True))
 
 
-def statistics_tables(stats: SchoolStatistics, zone: ZoneInfo) -> list[Table]:
-    """The statistics page of guide §6.1: summary, by class, by level."""
-    tables = []
-    for title, lines in (
-        ("Synthèse", (stats.summary,)),
-        ("Par classe", stats.by_class),
-        ("Par niveau", stats.by_level),
-    ):
-        table = Table(title=Text(f"{title} — {stats.uai}"), highlight=False)
-        for header, colour in (
-            ("", ""),
-            ("Comptes", ""),
-            ("Non notifié", "red"),
-            ("Notifié et non activé", "dark_orange"),
-            ("En cours d’activation", "yellow"),
-            ("Activé", "green"),
-            ("% activés", ""),
-            ("% élèves avec un responsable activé", ""),
-        ):
-            table.add_column(Text(header), style=colour or None)
-        for line in lines:
-            table.add_row(*_line(line))
-        tables.append(table)
-    tables[-1].caption = Text(
-        f"Calculées le {stats.computed_at.astimezone(zone):%d/%m/%Y à %H:%M:%S}"
-    )
-    return tables
+def statistics_tables(page: StatisticsPage) -> list[tuple[Table, str | None]]:
+    """The statistics page of guide §6.1 as stored: its three tables with the guide's titles
+    and headers and the rows the core formatted (percentages « 0.84 % »), each with the guide's
+    « … ne sont pas calculées … » sentence when nothing was computed yet (else None).
+    """
+    shown = []
+    for table in page.tables():
+        grid = Table(title=Text(table.title), highlight=False)
+        for header in table.headers:
+            grid.add_column(Text(header), style=_STATE_COLUMNS.get(header))
+        for row in table.rows:
+            grid.add_row(*(Text(cell) for cell in row))
+        shown.append((grid, table.message))
+    return shown
 
 
 def statistics_json(stats: SchoolStatistics) -> dict[str, Any]:
@@ -250,6 +227,23 @@ def statistics_json(stats: SchoolStatistics) -> dict[str, Any]:
     data["by_level"] = [
         with_percent(x, r) for x, r in zip(stats.by_level, data["by_level"], strict=True)
     ]
+    return data
+
+
+def statistics_page_json(page: StatisticsPage) -> dict[str, Any]:
+    """The stored statistics as JSON: the figures (`statistics_json`; ``summary`` None and no
+    lines before the first computation), ``computed``, ``updated_at`` (ISO 8601, the users'
+    time zone) and the guide's ``last_update`` and ``message`` sentences.
+    """
+    data: dict[str, Any] = (
+        statistics_json(page.statistics)
+        if page.statistics is not None
+        else {"uai": page.uai, "computed_at": None, "summary": None, "by_class": [], "by_level": []}
+    )
+    data["computed"] = page.computed
+    data["updated_at"] = None if page.updated_at is None else page.updated_at.isoformat()
+    data["last_update"] = page.last_update
+    data["message"] = page.message
     return data
 
 
@@ -282,33 +276,44 @@ def integration_table(report: IntegrationReport) -> Table:
     return table
 
 
+def _capped(lines: list[str], limit: int | None, what: str) -> list[str]:
+    """`lines` cut to `limit`, then « … et N autres `what` (tous avec --json). »."""
+    if limit is None or len(lines) <= limit:
+        return lines
+    rest = french_number(len(lines) - limit)
+    return [*lines[:limit], f"  … et {rest} autres {what} (tous avec --json)."]
+
+
 def integration_lines(
     report: IntegrationReport, warnings: Sequence[object], *, limit: int | None
 ) -> list[str]:
-    """One line per rejection then per warning; beyond `limit` each list ends with
-    « … et N autres » (never cut silently; ``--json`` lists them all).
+    """One line per rejection, per ineligible pupil, per guardian left without an account, then
+    per warning; beyond `limit` each list ends with « … et N autres … » (never cut silently;
+    ``--json`` lists them all).
     """
-    lines: list[str] = []
-    rejected = list(report.rejected)
-    shown = rejected if limit is None else rejected[:limit]
-    for rejection in shown:
+    rejections = []
+    for rejection in report.rejected:
         where = f"{rejection.source} : " if rejection.source else ""
-        lines.append(
+        rejections.append(
             f"  Rejet — {where}{rejection.record}, champ « {rejection.field} » : {rejection.reason}"
         )
-    if len(shown) < len(rejected):
-        lines.append(
-            f"  … et {french_number(len(rejected) - len(shown))} autres rejets (tous avec --json)."
-        )
-    warned = list(warnings)
-    shown_w = warned if limit is None else warned[:limit]
-    lines += [f"  Avertissement — {warning}" for warning in shown_w]
-    if len(shown_w) < len(warned):
-        lines.append(
-            f"  … et {french_number(len(warned) - len(shown_w))} autres avertissements "
-            "(tous avec --json)."
-        )
-    return lines
+    return [
+        *_capped(rejections, limit, "rejets"),
+        *_capped(
+            [f"  Élève non éligible — {name} ({sid})" for sid, name in report.ineligible_pupils],
+            limit,
+            "élèves non éligibles",
+        ),
+        *_capped(
+            [
+                f"  Responsable sans compte — {name} ({rid})"
+                for rid, name in report.guardians_without_account
+            ],
+            limit,
+            "responsables sans compte",
+        ),
+        *_capped([f"  Avertissement — {w}" for w in warnings], limit, "avertissements"),
+    ]
 
 
 def integration_json(report: IntegrationReport, warnings: Sequence[object] = ()) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from educonnect_core import (
 from educonnect_mail import FileOutbox
 from educonnect_pdf import PdfRenderer
 from educonnect_sql import SqlStorage
+from educonnect_sql.keys import default_key
 
 __all__ = ["demo_lines", "run_console", "set_director_password"]
 
@@ -37,7 +38,8 @@ DEMO_PASSWORD_ENV = "EDUCONNECT_DEMO_PASSWORD"  # noqa: S105 - a variable's name
 
 
 def _app(settings: Settings, public_url: str) -> tuple[EduConnect, SqlStorage]:
-    storage = SqlStorage.open(database_url(settings.db), migrate=True)
+    url = database_url(settings.db)
+    storage = SqlStorage.open(url, migrate=True, key=default_key(url))
     app = EduConnect(
         storage=storage,
         mailer=FileOutbox(settings.outbox, DEFAULT_SENDER),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import enum
 import errno
 import functools
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, NoReturn
@@ -22,7 +23,17 @@ import typer
 if TYPE_CHECKING:
     from rich.console import Console
 
-__all__ = ["ExitCode", "err", "fail", "guard", "out", "say"]
+__all__ = [
+    "ExitCode",
+    "answerable",
+    "confirm",
+    "err",
+    "fail",
+    "guard",
+    "interactive",
+    "out",
+    "say",
+]
 
 
 class ExitCode(enum.IntEnum):
@@ -32,7 +43,8 @@ class ExitCode(enum.IntEnum):
     DONE = 0
     #: An error: nothing was changed (one French sentence on standard error).
     ERROR = 1
-    #: A usage error: unknown option, missing argument, invalid value.
+    #: A usage error: unknown option, missing argument, invalid value; a question to confirm
+    #: with no terminal to answer it and no ``--yes``.
     USAGE = 2
     #: Every selected account was left out (wrong state, no address…): nothing was done.
     NOTHING_DONE = 3
@@ -102,3 +114,45 @@ def guard() -> Iterator[None]:
         if isinstance(error, OSError) and error.errno == errno.EPIPE:
             raise
         fail(error)
+
+
+#: The answers that confirm an action (case ignored); anything else declines.
+YES_ANSWERS = frozenset({"o", "oui"})
+
+
+def interactive() -> bool:
+    """Whether standard input is a terminal a person can answer a question from."""
+    stdin = sys.stdin
+    return stdin is not None and stdin.isatty()
+
+
+def answerable(question: str, *, yes: bool) -> None:
+    """End now (usage exit code, a French sentence) if `question` would be asked with no
+    terminal to answer it: called before a command opens anything.
+    """
+    if not yes and not interactive():
+        fail(
+            f"« {question} » — aucune réponse possible sans terminal : relancez la commande "
+            "avec --yes (ou -y, --oui) pour confirmer sans question.",
+            ExitCode.USAGE,
+        )
+
+
+def confirm(question: str, warning: str | None = None, *, yes: bool) -> None:
+    """Ask the guide's `question` (and its `warning`) on standard error and go on only on
+    « o » or « oui ». With `yes` (``--yes``) nothing is asked. Without a terminal on standard
+    input nothing is asked either — the command would wait for an answer nobody can give — and
+    it ends with a French sentence and the usage exit code. A declined question changes
+    nothing and ends with exit code 1.
+    """
+    if yes:
+        return
+    answerable(question, yes=yes)
+    say(question, error=True)
+    if warning:
+        say(warning, error=True)
+    err().print("Répondez o (oui) ou n (non) : ", end="", markup=False, highlight=False)
+    answer = sys.stdin.readline()
+    if answer.strip().casefold() not in YES_ANSWERS:
+        say("Action annulée : aucun compte n'a été modifié.", error=True)
+        raise typer.Exit(int(ExitCode.ERROR))

@@ -16,6 +16,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     String,
+    and_,
     case,
     func,
     literal,
@@ -42,6 +43,9 @@ _ORIGIN_RANK: Final = {
 }
 
 HAS_EMAIL: Final = or_(A.c.chosen_email.is_not(None), A.c.directory_email.is_not(None))
+#: Blocked by the cap on failed logins, counted against the account's current credentials (a
+#: reset since then unblocks it: the stored flag then counts for older credentials).
+BLOCKED: Final = and_(A.c.login_blocked, A.c.login_failures_for == A.c.credentials)
 CLASS_NAME: Final = func.coalesce(C.c.name, S.c.class_id, "")
 CLASS_KEY: Final = func.coalesce(C.c.name_key, S.c.class_key)
 SPACE, BAR = literal(" "), literal("|")
@@ -124,6 +128,7 @@ def _row(uai: Uai, r: Mapping[Any, Any], opened: Callable[[str, str], str]) -> R
         distributed_at=r["distributed_at"],
         last_login_at=r["last_login_at"],
         password=password,
+        blocked=bool(r["blocked"]),
     )
 
 
@@ -164,6 +169,7 @@ def responsable_rows(
             A.c.last_login_at,
             A.c.password_kind,
             A.c.provisional_secret,
+            BLOCKED.label("blocked"),
             func.count().over().label("total"),
         )
         .select_from(PAIRS)

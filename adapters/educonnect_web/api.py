@@ -105,6 +105,7 @@ def _row(row: ResponsableRow) -> dict[str, Any]:
         "state_label": row.state.label,
         "distributed_at": None if row.distributed_at is None else row.distributed_at.isoformat(),
         "last_login_at": None if row.last_login_at is None else row.last_login_at.isoformat(),
+        "blocked": row.blocked,
     }
 
 

@@ -63,7 +63,7 @@ class TestIntegrateAndRead:
         assert page["total"] == len(page["rows"]) or page["total"] > 50
         assert {row["state"] for row in page["rows"]} == {"NOT_NOTIFIED"}
         assert all("password" not in row for row in page["rows"])
-        code, out = run(base, "stats", UAI, "--json")
+        code, out = run(base, "stats", UAI, "--calculer", "--json")
         stats = json.loads(out)
         assert stats["summary"]["not_notified"] == stats["summary"]["accounts"] > 0
 
@@ -88,6 +88,7 @@ class TestDirectorActions:
             "paper",
             "--out",
             str(base / "pdf"),
+            "--yes",
         )
         assert code == 0, out
         assert (
@@ -96,7 +97,7 @@ class TestDirectorActions:
         )
         assert "Télécharger le courrier au format PDF : " in out
         assert len(list((base / "pdf").glob("*.pdf"))) == 1
-        code, _ = run(base, "notify", UAI, "--all", "--email", "yes", "--channel", "email")
+        code, _ = run(base, "notify", UAI, "--all", "--email", "yes", "--channel", "email", "-y")
         assert code == 0
         assert not (base / "outbox").exists() or not list((base / "outbox").glob("*.eml"))
         code, out = run(base, "outbox", "send")
@@ -111,7 +112,7 @@ class TestDirectorActions:
         assert path.read_bytes().startswith(b"\xef\xbb\xbfRNE;Ecole;Nom de l'\xc3\xa9l\xc3\xa8ve")
 
     def test_reset_of_not_notified_gives_the_guides_warning(self, base: Path) -> None:
-        code, out = run(base, "reset", UAI, "--all")
+        code, out = run(base, "reset", UAI, "--all", "--yes")
         assert code == 3, "every account was left out: nothing done"
         assert "Avertissement : les mots de passe des comptes qui n'étaient pas encore" in out
 
@@ -120,7 +121,7 @@ class TestGuardianSide:
     """A guardian's first connection and confirmation work from the command line."""
 
     def test_first_connection_and_confirm(self, base: Path) -> None:
-        run(base, "notify", UAI, "--all", "--channel", "paper", "--out", str(base / "pdf"))
+        run(base, "notify", UAI, "--all", "--channel", "paper", "--out", str(base / "pdf"), "--oui")
         code, out = run(base, "list", UAI, "--json")
         login = json.loads(out)["rows"][0]["login"]
         code, out = run(base, "account", UAI, login, "--json")

@@ -32,7 +32,16 @@ class TestDiskFullCommitsNothing:
     def test_notify_paper(self, school: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         _disk_full_for_documents(monkeypatch)
         code, out = cli(
-            school, "notify", UAI, "--all", "--reset", "--channel", "paper", "--out", str(school)
+            school,
+            "notify",
+            UAI,
+            "--all",
+            "--reset",
+            "--channel",
+            "paper",
+            "--out",
+            str(school),
+            "--yes",
         )
         assert code == 1
         assert "le disque est plein" in out

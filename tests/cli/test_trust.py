@@ -79,7 +79,15 @@ class TestDocumentsAreWrittenOrNothingHappens:
         blocker = school / "fichier"
         blocker.write_text("", encoding="utf-8")
         code, out = cli(
-            school, "notify", UAI, "--all", "--channel", "paper", "--out", str(blocker / "pdf")
+            school,
+            "notify",
+            UAI,
+            "--all",
+            "--channel",
+            "paper",
+            "--out",
+            str(blocker / "pdf"),
+            "-y",
         )
         assert code == 1
         assert out.startswith("Erreur : Impossible d'écrire le fichier")
@@ -94,7 +102,16 @@ class TestDocumentsAreWrittenOrNothingHappens:
 
         monkeypatch.setattr(tempfile, "mkstemp", refuse)
         code, out = cli(
-            school, "notify", UAI, "--all", "--reset", "--channel", "paper", "--out", str(school)
+            school,
+            "notify",
+            UAI,
+            "--all",
+            "--reset",
+            "--channel",
+            "paper",
+            "--out",
+            str(school),
+            "-y",
         )
         assert code == 1
         assert "permission refusée" in out
@@ -186,9 +203,9 @@ class TestHostileMarkup:
         for args in (
             ("list", uai),
             ("account", uai, login),
-            ("stats", uai),
-            ("notify", uai, "--login", login, "--channel", "email"),
-            ("notify", uai, "--all", "--channel", "paper", "--out", str(tmp_path / "pdf")),
+            ("stats", uai, "--calculer"),
+            ("notify", uai, "--login", login, "--channel", "email", "--yes"),
+            ("notify", uai, "--all", "--channel", "paper", "--out", str(tmp_path / "pdf"), "-y"),
             ("outbox", "status"),
         ):
             code, out = cli(tmp_path, *args)
@@ -332,7 +349,7 @@ class TestExitCodesAndJson:
     """0 done, 1 error, 2 usage, 3 nothing done; --json on every action (item 8)."""
 
     def test_nothing_done_is_three(self, school: Path) -> None:
-        code, out = cli(school, "reset", UAI, "--all", "--json")
+        code, out = cli(school, "reset", UAI, "--all", "--json", "--yes")
         assert code == 3
         data = json.loads(out)
         assert data["done"] == []
@@ -340,7 +357,7 @@ class TestExitCodesAndJson:
 
     def test_json_on_actions_and_outbox(self, school: Path) -> None:
         code, out = cli(
-            school, "notify", UAI, "--all", "--email", "oui", "--channel", "email", "--json"
+            school, "notify", UAI, "--all", "--email", "oui", "--channel", "email", "--json", "-y"
         )
         assert code == 0, out
         data = json.loads(out)

@@ -1,7 +1,9 @@
 """The director's actions: ``notify``, ``reset``, ``resend``, ``export``.
 
 Each prints the service's messages as given (the guide's sentences), or ``--json``; exit code 3
-when every selected account was left out (nothing done). Documents are written through a
+when every selected account was left out (nothing done). ``notify`` and ``reset`` first ask the
+guide's question (« Êtes-vous sûr de vouloir … ? ») unless ``--yes``; without a terminal to
+answer on, they refuse (exit code 2) instead of waiting. Documents are written through a
 `FolderSink`: the folder is checked before anything changes, and a file is never replaced.
 """
 
@@ -26,7 +28,7 @@ from educonnect_cli.options import (
     known_school,
 )
 from educonnect_cli.settings import settings_of
-from educonnect_cli.terminal import ExitCode, fail, guard, out, say
+from educonnect_cli.terminal import ExitCode, answerable, confirm, fail, guard, out, say
 
 if TYPE_CHECKING:
     from educonnect_core import ActionReport, EduConnect, Selection
@@ -51,6 +53,16 @@ class ChannelName(enum.StrEnum):
 
 
 AllOpt = Annotated[bool, typer.Option("--all", help="Tous les comptes sélectionnés.")]
+YesOpt = Annotated[
+    bool,
+    typer.Option(
+        "--yes",
+        "-y",
+        "--oui",
+        help="Confirmer sans question (scripts, tâches planifiées) ; sinon la question du "
+        "guide est posée.",
+    ),
+]
 LoginOpt = Annotated[
     list[str] | None,
     typer.Option("--login", metavar="IDENTIFIANT", help="Identifiant d'un compte ; répétable."),
@@ -114,13 +126,19 @@ def notify(
     email: EmailOpt = None,
     origins: OriginOpt = None,
     as_json: JsonOpt = False,
+    yes: YesOpt = False,
 ) -> None:
     """(Re)notifie des comptes par feuilles individuelles ou courriels (guide §5.3)."""
     from educonnect_cli.context import acting_director, open_app
     from educonnect_cli.output import FolderSink
-    from educonnect_core import Channel
+    from educonnect_core import Action, Channel
+    from educonnect_core.domain.messages import confirmation_question, confirmation_warning
 
     paper = channel in (ChannelName.paper, ChannelName.papier)
+    medium = Channel.PAPER if paper else Channel.EMAIL
+    action = Action.NOTIFY_WITH_RESET if reset else Action.NOTIFY
+    question = confirmation_question(action, medium) or ""
+    answerable(question, yes=yes)  # no terminal and no --yes: refused before anything is opened
     sink = FolderSink(out_dir)
     criteria = Criteria(text, classes or (), states or (), email, origins or ())
     with guard():
@@ -128,8 +146,9 @@ def notify(
             sink.check()  # before anything changes: a folder that cannot take the PDF stops here
         with open_app(settings_of(ctx)) as app:
             targets = _targets(app, uai, everyone, logins, criteria)
+            confirm(question, confirmation_warning(action), yes=yes)
             report = app.administration(acting_director(settings_of(ctx), uai)).notify(
-                uai, targets, Channel.PAPER if paper else Channel.EMAIL, reset=reset, sink=sink
+                uai, targets, medium, reset=reset, sink=sink
             )
         documents = sink.deliver(report.document)
     _finish(report, as_json, documents)
@@ -148,13 +167,19 @@ def reset(
     email: EmailOpt = None,
     origins: OriginOpt = None,
     as_json: JsonOpt = False,
+    yes: YesOpt = False,
 ) -> None:
     """Réinitialise des mots de passe (guide §5.5) ; il faut ensuite re-notifier."""
     from educonnect_cli.context import acting_director, open_app
+    from educonnect_core import Action
+    from educonnect_core.domain.messages import confirmation_question
 
+    question = confirmation_question(Action.RESET_PASSWORD) or ""
+    answerable(question, yes=yes)  # no terminal and no --yes: refused before anything is opened
     criteria = Criteria(text, classes or (), states or (), email, origins or ())
     with guard(), open_app(settings_of(ctx)) as app:
         targets = _targets(app, uai, everyone, logins, criteria)
+        confirm(question, yes=yes)
         admin = app.administration(acting_director(settings_of(ctx), uai))
         report = admin.reset_passwords(uai, targets)
     _finish(report, as_json)

@@ -24,7 +24,7 @@ from educonnect_cli.options import (
 from educonnect_cli.settings import settings_of
 from educonnect_cli.terminal import fail, guard, out, say
 
-__all__ = ["account", "list_rows", "schools", "stats"]
+__all__ = ["account", "list_rows", "schools", "stats", "stats_nightly"]
 
 
 def schools(ctx: typer.Context, as_json: JsonOpt = False) -> None:
@@ -106,17 +106,60 @@ def account(
         out().print(render.account_table(page, PARIS))
 
 
-def stats(ctx: typer.Context, uai: UaiArg, as_json: JsonOpt = False) -> None:
-    """Les statistiques d'une école (guide §6.1)."""
+def stats(
+    ctx: typer.Context,
+    uai: UaiArg,
+    compute: Annotated[
+        bool,
+        typer.Option(
+            "--calculer",
+            "--compute",
+            help="« Calculer les statistiques » maintenant, les enregistrer, puis les afficher.",
+        ),
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Les statistiques d'une école telles qu'enregistrées (guide §6.1), ou calculées d'abord."""
     from educonnect_cli import render
-    from educonnect_cli.context import PARIS, acting_director, open_app
+    from educonnect_cli.context import acting_director, open_app
 
     settings = settings_of(ctx)
-    with guard(), open_app(settings) as app:
+    with guard(), open_app(settings, read_only=not compute) as app:
         known_school(app, uai)
-        result = app.administration(acting_director(settings, uai)).recount_statistics(uai)
+        admin = app.administration(acting_director(settings, uai))
+        if compute:
+            admin.compute_statistics(uai)
+        page = admin.statistics(uai)
     if as_json:
-        render.dump_json(out(), render.statistics_json(result))
+        render.dump_json(out(), render.statistics_page_json(page))
         return
-    for table in render.statistics_tables(result, PARIS):
+    for table, message in render.statistics_tables(page):
         out().print(table)
+        if message:
+            say(message)
+    say(page.last_update)
+    if not page.computed:
+        say(f"« {page.button} » : educonnect stats {page.uai} --calculer")
+
+
+def stats_nightly(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """Calcule et enregistre les statistiques de toutes les écoles (tâche de nuit, cron)."""
+    from educonnect_cli import render
+    from educonnect_cli.context import open_app
+    from educonnect_core.domain.messages import last_update
+
+    with guard(), open_app(settings_of(ctx)) as app:
+        computed = app.compute_all_statistics()
+        zone = app.runtime.timezone
+    if as_json:
+        render.dump_json(
+            out(),
+            [
+                {"uai": s.uai, "updated_at": s.computed_at.astimezone(zone).isoformat()}
+                for s in computed
+            ],
+        )
+        return
+    latest = max((s.computed_at for s in computed), default=None)
+    when = last_update(None if latest is None else latest.astimezone(zone))
+    say(f"Statistiques calculées pour {len(computed)} école(s). {when}.")

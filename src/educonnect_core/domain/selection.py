@@ -69,6 +69,8 @@ class ResponsableRow:
     last_login_at: datetime | None
     #: Clear if provisional, ``******`` if chosen, empty if NOT_NOTIFIED (exports only).
     password: str = attrs.field(repr=False)
+    #: Blocked after too many consecutive failed logins, until a director's reset.
+    blocked: bool = False
 
     @classmethod
     def pair(cls, student: Student, school_class: SchoolClass | None, account: Account) -> Self:
@@ -92,6 +94,7 @@ class ResponsableRow:
             distributed_at=account.distributed_at,
             last_login_at=account.last_login_at,
             password=account.password_display,
+            blocked=account.blocked,
         )
 
     @property

@@ -21,12 +21,13 @@ import attrs
 
 from educonnect_core.domain.account import Account
 from educonnect_core.domain.directory import DirectorySnapshot, GuardianLink, Responsable, Student
+from educonnect_core.domain.messages import surname_first
 from educonnect_core.domain.policy import next_free_login
 from educonnect_core.domain.values import Login, Uai
 from educonnect_core.ports import Accounts, Directory, UnitOfWork
 from educonnect_core.services.runtime import Runtime
 
-__all__ = ["IntegrationReport", "Rejection", "integrate"]
+__all__ = ["IntegrationReport", "Rejection", "by_name", "integrate"]
 
 
 @attrs.frozen
@@ -63,6 +64,10 @@ class IntegrationReport:
     links_removed: int = 0
     birth_date_locks_cleared: int = 0
     rejected: tuple[Rejection, ...] = ()
+    #: The ineligible pupils of the snapshot, as (id, « NOM Prénom »), by name then id.
+    ineligible_pupils: tuple[tuple[str, str], ...] = ()
+    #: The guardians left without an account, as (id, « NOM Prénom »), by name then id.
+    guardians_without_account: tuple[tuple[str, str], ...] = ()
 
     @property
     def changed(self) -> bool:
@@ -81,13 +86,18 @@ class IntegrationReport:
         )
 
 
+def by_name(people: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    """(id, name) pairs in a report's order: by name, then id."""
+    return tuple(sorted(people, key=lambda person: (person[1], person[0])))
+
+
 def _check_references(
     snapshot: DirectorySnapshot, known_schools: set[Uai], known_classes: set[str]
-) -> tuple[list[Student], list[GuardianLink], list[Rejection], int]:
+) -> tuple[list[Student], list[GuardianLink], list[Rejection], list[tuple[str, str]]]:
     """Eligible pupils and legal links whose references resolve; everything else rejected."""
     rejected: list[Rejection] = []
     eligible: dict[str, Student] = {}
-    ineligible = 0
+    ineligible: list[tuple[str, str]] = []
     for student in snapshot.students:
         record = f"élève {student.student_id}"
         if student.uai not in known_schools:
@@ -110,7 +120,9 @@ def _check_references(
                 Rejection(record, "id", "élève en double dans le flux", protects=student.student_id)
             )
         elif not student.eligible:
-            ineligible += 1
+            ineligible.append(
+                (student.student_id, surname_first(student.first_name, student.surname))
+            )
         else:
             eligible[student.student_id] = student
     responsables = {r.responsable_id for r in snapshot.responsables}
@@ -201,7 +213,7 @@ class _AccountCounts:
     created: int
     updated: int
     unchanged: int
-    without: int
+    without: tuple[tuple[str, str], ...]
 
 
 def _apply_accounts(
@@ -224,17 +236,19 @@ def _apply_accounts(
         login = next_free_login(bases[rid], taken, hints)
         taken.add(login)
         accounts.add(Account.pre_create(by_id[rid], Login(login), runtime.new_provisional(), now))
-    updated = unchanged = without = 0
+    updated = unchanged = 0
+    without: list[tuple[str, str]] = []
     for rid, responsable in by_id.items():
         known = existing.get(rid)
         if known is None:
-            without += rid not in with_child
+            if rid not in with_child:
+                without.append((rid, surname_first(responsable.first_name, responsable.surname)))
         elif known.update_from_directory(responsable):
             accounts.update(known)
             updated += 1
         else:
             unchanged += 1
-    return _AccountCounts(len(new_ones), updated, unchanged, without)
+    return _AccountCounts(len(new_ones), updated, unchanged, by_name(without))
 
 
 def _unlock_corrected(runtime: Runtime, uow: UnitOfWork, plan: _PupilPlan, now: datetime) -> int:
@@ -316,16 +330,18 @@ def _integrate(
             accounts_created=counts.created,
             accounts_updated=counts.updated,
             accounts_unchanged=counts.unchanged,
-            without_account=counts.without,
+            without_account=len(counts.without),
             pupils_created=sum(1 for s in plan.changed if s.student_id not in plan.stored),
             pupils_updated=sum(1 for s in plan.changed if s.student_id in plan.stored),
             pupils_unchanged=len(plan.students) - len(plan.changed),
             pupils_removed=len(plan.leaving),
-            pupils_ineligible=ineligible,
+            pupils_ineligible=len(ineligible),
             links_added=len(to_add),
             links_removed=len(to_remove),
             birth_date_locks_cleared=cleared,
             rejected=(*earlier, *rejections),
+            ineligible_pupils=by_name(ineligible),
+            guardians_without_account=counts.without,
         )
         runtime.audit(
             uow,

@@ -591,6 +591,7 @@ def school_data(draw: st.DrawFn) -> SchoolData:
                 distributed_at=draw(st.sampled_from(_DATES)),
                 last_login_at=draw(st.sampled_from(_DATES)),
                 chosen=draw(st.booleans()),
+                blocked=draw(st.booleans()),
             )
         )
     guardian_ids = [a.account_id for a in accounts] + [f"{tag}-NOACCOUNT"]

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from educonnect_core.domain.account import Account, Chosen, Provisional
+from educonnect_core.domain.account import Account, Chosen, FailureCounter, Provisional
 from educonnect_core.domain.directory import Student
 from educonnect_core.domain.letters import LetterKind, compose
 from educonnect_core.domain.lifecycle import AccountState, Origin
@@ -46,8 +46,11 @@ def account(
     distributed_at: datetime | None = None,
     last_login_at: datetime | None = None,
     chosen: bool = False,
+    blocked: bool = False,
 ) -> Account:
-    """An account built field by field (the storage does not care how it got its state)."""
+    """An account built field by field (the storage does not care how it got its state);
+    `blocked`: after the cap of failed logins.
+    """
     return Account(
         account_id=account_id,
         login=Login(login),
@@ -61,6 +64,7 @@ def account(
         mobile=None if mobile is None else Mobile(mobile),
         distributed_at=distributed_at,
         last_login_at=last_login_at,
+        login_failures=FailureCounter(100, T0, blocked=True) if blocked else FailureCounter(),
     )
 
 
