@@ -76,7 +76,7 @@ class TestSchoolYearInABrowser:
         assert all(box.is_selected() for box in boxes)  # the small script ticks the rows too
         Select(live.driver.find_element(By.ID, "action")).select_by_value("notify_paper")
         live.go("#executer")
-        assert confirmation_question(Action.NOTIFY, Channel.PAPER) in live.text()
+        assert f"{confirmation_question(Action.NOTIFY, Channel.PAPER)}" in live.text()
         shot(live, "confirm")
         live.go("#valider")
         shot(live, "result")

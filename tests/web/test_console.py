@@ -188,7 +188,7 @@ class TestBulkActions:
         ask = site.client.post(
             ACTIONS, data={"csrf": token, "action": "notify_paper", "tous": "1", "classe": "c-cp"}
         )
-        assert confirmation_question(Action.NOTIFY, Channel.PAPER) in ask.text
+        assert f"{confirmation_question(Action.NOTIFY, Channel.PAPER)}" in ask.text
         assert text_of(confirmation_warning(Action.NOTIFY) or "?") in text_of(ask.text)
         assert site.scene.stored("c.lebrun").state.name == "NOT_NOTIFIED"
         done = site.client.post(
@@ -229,7 +229,7 @@ class TestBulkActions:
         ask = site.client.post(
             ACTIONS, data={"csrf": token, "action": "notify_email", "login": ["c.lebrun"]}
         )
-        assert confirmation_question(Action.NOTIFY, Channel.EMAIL) in ask.text
+        assert f"{confirmation_question(Action.NOTIFY, Channel.EMAIL)}" in ask.text
         expected = twin_messages("notify", targets=["c.lebrun", "m.lebrun"], channel=Channel.EMAIL)
         assert len(expected) == 2
         for message in expected:
@@ -242,7 +242,7 @@ class TestBulkActions:
         ask = site.client.post(
             ACTIONS, data={"csrf": token, "action": "reset", "login": "c.lebrun"}
         )
-        assert confirmation_question(Action.RESET_PASSWORD) in ask.text
+        assert f"{confirmation_question(Action.RESET_PASSWORD)}" in ask.text
         before = site.scene.password("c.lebrun")
         done = site.client.post(
             ACTIONS,
@@ -310,7 +310,7 @@ class TestAccountPage:
                 assert (item in text_of(page)) is (item != resend)  # resend: ACTIVATING only
         token = csrf_of(page)
         ask = site.client.post(url + "/actions", data={"csrf": token, "action": "reset"})
-        assert confirmation_question(Action.RESET_PASSWORD, unit=True) in ask.text
+        assert f"{confirmation_question(Action.RESET_PASSWORD, unit=True)}" in ask.text
         before = site.scene.password("a.diallo")
         done = site.client.post(
             url + "/actions", data={"csrf": token, "action": "reset", "valider": "1"}
@@ -319,7 +319,7 @@ class TestAccountPage:
         assert text_of(done.text).count(Say.RESET_ONE.text) == 1
         assert Say.RESET.text not in text_of(done.text)  # one account, not « les responsable(s) »
         ask = site.client.post(url + "/actions", data={"csrf": token, "action": "notify_email"})
-        assert confirmation_question(Action.NOTIFY, Channel.EMAIL, unit=True) in ask.text
+        assert f"{confirmation_question(Action.NOTIFY, Channel.EMAIL, unit=True)}" in ask.text
         assert text_of(confirmation_warning(Action.NOTIFY, unit=True) or "?") in text_of(ask.text)
         done = site.client.post(
             url + "/actions", data={"csrf": token, "action": "notify_paper", "valider": "1"}
