@@ -59,7 +59,8 @@ __all__ = [
 
 #: Sentences the core does not word, and only those. The guardian's screens: the guide shows
 #: them without quoting them, and the portal's services return values, not sentences. The
-#: console's own: a bulk action with nothing ticked (the guide's screen greys the menu instead).
+#: console's own: a bulk action with nothing ticked (the guide's screen greys the menu instead)
+#: and a form whose CSRF token is missing or stale.
 WORDING: Final = {
     "link_sent": "Un courriel de confirmation a été envoyé à {}. Ouvrez le lien qu’il contient "
     "pour activer votre compte.",
