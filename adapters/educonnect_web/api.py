@@ -20,8 +20,8 @@ from educonnect_core import (
     Director,
     EduconnectError,
     ResponsableRow,
-    SchoolStatistics,
     Selection,
+    StatisticsPage,
 )
 from educonnect_core.serialization import unstructure
 from educonnect_web import usecases
@@ -126,20 +126,36 @@ def _report(report: ActionReport) -> dict[str, Any]:
     }
 
 
-def _statistics(stats: SchoolStatistics | None, web: WebState) -> dict[str, Any]:
+def _statistics(page: StatisticsPage) -> dict[str, Any]:
+    """The statistics page as JSON: the guide's sentences and tables (`StatisticsPage`), and the
+    raw figures once computed.
+    """
+    data: dict[str, Any] = {
+        "computed": page.computed,
+        "message": page.message,
+        "last_update": page.last_update,
+        "tables": [
+            {
+                "title": t.title,
+                "headers": list(t.headers),
+                "rows": [list(r) for r in t.rows],
+                "message": t.message,
+            }
+            for t in page.tables()
+        ],
+    }
+    stats = page.statistics
     if stats is None:
-        return {"computed": False, "message": usecases.WORDING["not_computed"]}
-    data: dict[str, Any] = unstructure(stats)
-    data["computed"] = True
-    data["last_update"] = usecases.last_update(stats, web.settings.timezone)
+        return data
+    raw: dict[str, Any] = unstructure(stats)
     for key in ("by_class", "by_level"):
-        for raw, line in zip(data[key], getattr(stats, key), strict=True):
-            raw["percent_activated"] = line.percent_activated
-    data["summary"]["percent_activated"] = stats.summary.percent_activated
-    data["summary"]["percent_pupils_with_activated_guardian"] = (
+        for line_data, line in zip(raw[key], getattr(stats, key), strict=True):
+            line_data["percent_activated"] = line.percent_activated
+    raw["summary"]["percent_activated"] = stats.summary.percent_activated
+    raw["summary"]["percent_pupils_with_activated_guardian"] = (
         stats.summary.percent_pupils_with_activated_guardian
     )
-    return data
+    return {**raw, **data}
 
 
 def api_app(web: WebState) -> FastAPI:  # noqa: PLR0915 - one route per use case
@@ -301,14 +317,16 @@ def api_app(web: WebState) -> FastAPI:  # noqa: PLR0915 - one route per use case
     @api.get("/schools/{uai}/stats")
     async def stats(who: Who, uai: str) -> dict[str, Any]:
         """The statistics last computed (guide §6.1)."""
-        found = await call(lambda: usecases.stored_statistics(web.app.administration(who), uai))
-        return _statistics(found, web)
+        found = await call(lambda: usecases.statistics(web.app.administration(who), uai))
+        return _statistics(found)
 
     @api.post("/schools/{uai}/stats")
     async def compute(who: Who, uai: str) -> dict[str, Any]:
         """« Calculer les statistiques »."""
-        found = await call(lambda: usecases.compute_statistics(web.app.administration(who), uai))
-        return _statistics(found, web)
+        found = await call(
+            lambda: usecases.statistics(web.app.administration(who), uai, compute=True)
+        )
+        return _statistics(found)
 
     @api.post("/outbox/send")
     async def outbox(who: Who) -> JSONResponse:

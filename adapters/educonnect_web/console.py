@@ -5,12 +5,15 @@ requests into calls and reports into pages.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import NamedTuple, TypeVar
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from html import escape
+from typing import Final, TypeVar
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
@@ -20,46 +23,48 @@ from educonnect_core import (
     ActionReport,
     Administration,
     Channel,
+    CredentialsRefused,
     Director,
     EduconnectError,
     Origin,
     ResponsableRow,
+    Say,
     Selection,
     SortColumn,
 )
+from educonnect_core.domain.statistics import COUNT_HEADERS
 from educonnect_web import charts, usecases
 from educonnect_web.errors import status_and_code
 from educonnect_web.forms import search_pairs, search_query, selection_from
 from educonnect_web.security import SessionData
 from educonnect_web.state import STATE_CLASSES, WebState
+from educonnect_web.usecases import WORDING, Choice
 
 __all__ = ["console_router"]
 
 T = TypeVar("T")
 
-ACTIONS = {
-    "notify_paper": "(Re)Notifier les comptes — par feuilles individuelles imprimables",
-    "notify_email": "(Re)Notifier les comptes — par envoi de courriers électroniques",
-    "reset": "Réinitialiser les mots de passe",
-    "export_pdf": "Lister les comptes — impression (PDF)",
-    "export_csv": "Lister les comptes — export CSV",
-}
+#: The statistics tables' state columns (« Nombre de comptes non notifiés » …), shown with the
+#: state's colour beside the guide's header.
+HEADER_STATES = dict(zip(COUNT_HEADERS[1:5], AccountState, strict=True))
 
 
-class RowView(NamedTuple):
-    """One row of the Responsables table, every text computed once."""
-
-    login: str
-    quoted: str
-    pupil: str
-    class_name: str
-    guardian: str
-    email: str
-    origin: str
-    state: str
-    state_class: str
-    distributed: str
-    last_login: str
+#: One row of the Responsables table. Written here rather than in the template because the
+#: row loop was most of the page's rendering time; every value goes through `html.escape` (see
+#: `rows_html`), so a hostile name from the feed is text here as everywhere.
+_ROW: Final = (
+    '<tr><td><input type="checkbox" name="login" value="{login}" id="c{n}" '
+    'aria-label="Cocher {guardian} ({pupil})"></td>'
+    "<td>{pupil}</td><td>{class_name}</td><td>{guardian}</td><td>{login}</td><td>{email}</td>"
+    '<td>{origin}</td><td><span class="etat {state_class}"><span class="pastille" '
+    'aria-hidden="true"></span>{state}</span></td><td>{distributed}</td><td>{last_login}</td>'
+    '<td><a href="/directeur/ecoles/{uai}/comptes/{quoted}">Consulter<span class="invisible">'
+    " le compte de {guardian}</span></a></td></tr>\n"
+)
+#: The rows' fixed texts, escaped once.
+_STATES: Final = {s: (escape(s.label), STATE_CLASSES[s]) for s in AccountState}
+_ORIGINS: Final = {o: escape(o.label) for o in Origin}
+_YES_NO: Final = {True: "Oui", False: "Non"}
 
 
 def _see_other(url: str) -> RedirectResponse:
@@ -98,7 +103,7 @@ def console_router(web: WebState) -> APIRouter:  # noqa: PLR0915 - one route per
             request,
             "error.html",
             status_code=403,
-            message="La demande a expiré ; veuillez recharger la page et recommencer.",
+            message=WORDING["expired_form"],
             code="csrf",
         )
 
@@ -118,10 +123,7 @@ def console_router(web: WebState) -> APIRouter:  # noqa: PLR0915 - one route per
         director = await call(lambda: web.authenticator.authenticate(username, password))
         if director is None:
             return web.render(
-                request,
-                "director_login.html",
-                status_code=401,
-                error="Identifiant ou mot de passe incorrect.",
+                request, "director_login.html", status_code=401, error=CredentialsRefused.french
             )
         new_sid, fresh = web.sessions.rotate(sid)
         fresh.director_id = director.director_id
@@ -155,15 +157,22 @@ def console_router(web: WebState) -> APIRouter:  # noqa: PLR0915 - one route per
         _, data, director = logged_in(request)
         if director is None:
             return to_login()
+        # One trip to the thread pool for the whole page: the reads and the rendering.
+        return await call(lambda: responsables_page(request, data, director, uai))
+
+    def responsables_page(
+        request: Request, data: SessionData, director: Director, uai: str
+    ) -> Response:
         try:
             selection = selection_from(request.query_params, web.settings.page_size)
             admin = admin_of(director)
-            page = await call(lambda: usecases.rows(admin, uai, selection))
-            school, classes = await call(lambda: usecases.school_and_classes(web.app, admin, uai))
+            page = usecases.rows(admin, uai, selection)
+            school, classes = usecases.school_and_classes(web.app, admin, uai)
         except EduconnectError as error:
             return error_page(request, error)
         data.uai = uai
-        data.last_search = search_query(selection)
+        pairs = search_pairs(selection)
+        data.last_search = search_query(selection, pairs)
         return web.render(
             request,
             "responsables.html",
@@ -172,31 +181,50 @@ def console_router(web: WebState) -> APIRouter:  # noqa: PLR0915 - one route per
             school=school,
             classes=classes,
             page=page,
-            rows=[row_view(row) for row in page.rows],
+            rows=rows_html(uai, page.rows),
             selection=selection,
-            hidden=search_pairs(selection),
-            query=lambda **changes: search_query(selection, **changes),
+            hidden=pairs,
+            query=lambda **changes: search_query(selection, pairs, **changes),
             states=list(AccountState),
             origins=list(Origin),
             columns=list(SortColumn),
-            actions=ACTIONS,
-            empty=usecases.WORDING["empty"],
+            menus=usecases.LIST_ACTIONS,
+            with_reset=usecases.WITH_RESET,
+            empty=Say.NO_RESULT.text,
         )
 
-    def row_view(row: ResponsableRow) -> RowView:
-        return RowView(
-            login=row.login,
-            quoted=quote(row.login),
-            pupil=row.pupil_name,
-            class_name=row.class_name,
-            guardian=row.responsable_name,
-            email="Oui" if row.has_email else "Non",
-            origin=row.origin.label,
-            state=row.state.label,
-            state_class=STATE_CLASSES[row.state],
-            distributed=web.when(row.distributed_at),
-            last_login=web.when(row.last_login_at),
-        )
+    def rows_html(uai: str, rows: Sequence[ResponsableRow]) -> Markup:
+        """The table's rows: each one format of escaped values (`html.escape`, quotes too)."""
+        stamps: dict[datetime | None, str] = {None: ""}  # most rows share their dates
+
+        def when(moment: datetime | None) -> str:
+            found = stamps.get(moment)
+            if found is None:
+                found = stamps[moment] = escape(web.when(moment))
+            return found
+
+        school = escape(uai)
+        lines = []
+        for n, row in enumerate(rows, 1):
+            state, state_class = _STATES[row.state]
+            lines.append(
+                _ROW.format(
+                    uai=school,
+                    n=n,
+                    login=escape(row.login),
+                    quoted=escape(quote(row.login)),
+                    pupil=escape(row.pupil_name),
+                    class_name=escape(row.class_name),
+                    guardian=escape(row.responsable_name),
+                    email=_YES_NO[row.has_email],
+                    origin=_ORIGINS[row.origin],
+                    state=state,
+                    state_class=state_class,
+                    distributed=when(row.distributed_at),
+                    last_login=when(row.last_login_at),
+                )
+            )
+        return Markup("".join(lines))  # noqa: S704 - every value above is escaped
 
     def targets_of(form: FormData, selection: Selection) -> Selection | list[str] | None:
         if form.get("tous") == "1":
@@ -214,14 +242,15 @@ def console_router(web: WebState) -> APIRouter:  # noqa: PLR0915 - one route per
         form = await checked_form(request, data)
         if form is None:
             return refused_csrf(request)
-        action = str(form.get("action", ""))
+        chosen = usecases.choice(str(form.get("action", "")), unit=False)
+        reset_too = form.get("reinitialiser") == "1"
         try:
             selection = selection_from(form, 0)
-            if action not in ACTIONS:
+            if chosen is None:
                 return _see_other(f"/directeur/ecoles/{quote(uai)}/responsables?{data.last_search}")
             admin = admin_of(director)
-            if action.startswith("export_"):
-                fmt = action.removeprefix("export_")
+            if chosen.action in (Action.EXPORT_CSV, Action.EXPORT_PDF):
+                fmt = "csv" if chosen.action is Action.EXPORT_CSV else "pdf"
                 document = await call(lambda: usecases.export(admin, uai, selection, fmt))
                 media = "text/csv; charset=utf-8" if fmt == "csv" else "application/pdf"
                 return Response(
@@ -234,9 +263,10 @@ def console_router(web: WebState) -> APIRouter:  # noqa: PLR0915 - one route per
                 )
             targets = targets_of(form, selection)
             if targets is None:
-                data.flash.append(usecases.WORDING["none_ticked"])
+                data.flash.append(WORDING["none_ticked"])
                 return _see_other(f"/directeur/ecoles/{quote(uai)}/responsables?{data.last_search}")
-            if form.get("valider") != "1":
+            asked = usecases.question(chosen, reset_too=reset_too, unit=False)
+            if form.get("valider") != "1" and asked is not None:
                 ticked = [] if isinstance(targets, Selection) else targets
                 await call(lambda: usecases.check_in_scope(admin, uai, ticked))
                 return web.render(
@@ -244,10 +274,10 @@ def console_router(web: WebState) -> APIRouter:  # noqa: PLR0915 - one route per
                     "confirm.html",
                     director=director,
                     uai=uai,
-                    question=usecases.confirmation(action),
+                    question=asked,
                     fields=[
-                        ("action", action),
-                        ("reinitialiser", str(form.get("reinitialiser", ""))),
+                        ("action", chosen.key),
+                        ("reinitialiser", "1" if reset_too else ""),
                         ("tous", "1" if isinstance(targets, Selection) else ""),
                         *search_pairs(selection),
                         *(("login", login) for login in ticked),
@@ -255,9 +285,7 @@ def console_router(web: WebState) -> APIRouter:  # noqa: PLR0915 - one route per
                     post_to=f"/directeur/ecoles/{uai}/actions",
                     back=f"/directeur/ecoles/{uai}/responsables?{data.last_search}",
                 )
-            report = await call(
-                lambda: perform(admin, uai, action, targets, form.get("reinitialiser") == "1")
-            )
+            report = await call(lambda: perform(admin, uai, chosen, targets, reset_too))
         except EduconnectError as error:
             return error_page(request, error)
         return result_page(request, data, director, uai, report, None)
@@ -265,13 +293,13 @@ def console_router(web: WebState) -> APIRouter:  # noqa: PLR0915 - one route per
     def perform(
         admin: Administration,
         uai: str,
-        action: str,
-        targets: Selection | list[str],
+        chosen: Choice,
+        targets: Selection | list[str] | str,
         reset_too: bool,
     ) -> ActionReport:
-        if action == "reset":
+        if chosen.action is Action.RESET_PASSWORD:
             return usecases.reset(admin, uai, targets)
-        channel = Channel.PAPER if action == "notify_paper" else Channel.EMAIL
+        channel = chosen.channel or Channel.PAPER
         return usecases.notify(admin, uai, targets, channel, reset_password=reset_too)
 
     def result_page(  # noqa: PLR0917 - an inner helper of the router
@@ -300,7 +328,7 @@ def console_router(web: WebState) -> APIRouter:  # noqa: PLR0915 - one route per
             uai=uai,
             messages=report.messages,
             document_url=document_url,
-            download=usecases.WORDING["download"],
+            download=report.download_label,
             back=back,
         )
 
@@ -343,8 +371,12 @@ def console_router(web: WebState) -> APIRouter:  # noqa: PLR0915 - one route per
             director=director,
             uai=uai,
             account=page,
-            can_reset=Action.RESET_PASSWORD in page.actions,
-            can_resend=Action.RESEND_ACTIVATION_EMAIL in page.actions,
+            fields=page.fields(web.settings.timezone),
+            menus=[
+                (menu, [c for c in choices if c.action in page.actions])
+                for menu, choices in usecases.ACCOUNT_ACTIONS
+            ],
+            with_reset=usecases.WITH_RESET if Action.NOTIFY_WITH_RESET in page.actions else None,
             back=f"/directeur/ecoles/{uai}/responsables?{data.last_search}",
         )
 
@@ -356,13 +388,15 @@ def console_router(web: WebState) -> APIRouter:  # noqa: PLR0915 - one route per
         form = await checked_form(request, data)
         if form is None:
             return refused_csrf(request)
-        action = str(form.get("action", ""))
-        if action not in ("notify_paper", "notify_email", "reset", "resend"):
+        chosen = usecases.choice(str(form.get("action", "")), unit=True)
+        if chosen is None:
             return _see_other(f"/directeur/ecoles/{quote(uai)}/comptes/{quote(login)}")
+        reset_too = form.get("reinitialiser") == "1"
         email = str(form.get("email", "")).strip()
         admin = admin_of(director)
         try:
-            if form.get("valider") != "1":
+            asked = usecases.question(chosen, reset_too=reset_too, unit=True)
+            if form.get("valider") != "1" and asked is not None:
                 # Reading the page first proves the account is in scope before any question.
                 await call(lambda: usecases.account(admin, uai, login))
                 return web.render(
@@ -370,21 +404,15 @@ def console_router(web: WebState) -> APIRouter:  # noqa: PLR0915 - one route per
                     "confirm.html",
                     director=director,
                     uai=uai,
-                    question=usecases.confirmation(action),
-                    fields=[
-                        ("action", action),
-                        ("reinitialiser", str(form.get("reinitialiser", ""))),
-                        ("email", email),
-                    ],
+                    question=asked,
+                    fields=[("action", chosen.key), ("reinitialiser", "1" if reset_too else "")],
                     post_to=f"/directeur/ecoles/{uai}/comptes/{login}/actions",
                     back=f"/directeur/ecoles/{uai}/comptes/{quote(login)}",
                 )
-            if action == "resend":
+            if chosen.action is Action.RESEND_ACTIVATION_EMAIL:
                 report = await call(lambda: usecases.resend(admin, uai, login, email))
             else:
-                report = await call(
-                    lambda: perform(admin, uai, action, [login], form.get("reinitialiser") == "1")
-                )
+                report = await call(lambda: perform(admin, uai, chosen, login, reset_too))
         except EduconnectError as error:
             return error_page(request, error)
         return result_page(request, data, director, uai, report, login)
@@ -399,13 +427,7 @@ def console_router(web: WebState) -> APIRouter:  # noqa: PLR0915 - one route per
             return refused_csrf(request)
         try:
             admin = admin_of(director)
-            stats = await call(
-                lambda: (
-                    usecases.compute_statistics(admin, uai)
-                    if compute
-                    else usecases.stored_statistics(admin, uai)
-                )
-            )
+            page = await call(lambda: usecases.statistics(admin, uai, compute=compute))
         except EduconnectError as error:
             return error_page(request, error)
         data.uai = uai
@@ -414,10 +436,10 @@ def console_router(web: WebState) -> APIRouter:  # noqa: PLR0915 - one route per
             "statistics.html",
             director=director,
             uai=uai,
-            stats=stats,
-            updated=None if stats is None else usecases.last_update(stats, web.settings.timezone),
-            not_computed=usecases.WORDING["not_computed"],
-            chart=None if stats is None else charts.activation_by_class(stats),
+            page=page,
+            tables=page.tables(),
+            header_states=HEADER_STATES,
+            chart=None if page.statistics is None else charts.activation_by_class(page.statistics),
         )
 
     @router.get("/ecoles/{uai}/statistiques")

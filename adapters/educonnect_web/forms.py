@@ -76,11 +76,16 @@ def search_pairs(selection: Selection) -> list[tuple[str, str]]:
     return pairs
 
 
-def search_query(selection: Selection, **changes: str | int) -> str:
-    """The query string of `selection`, with `changes` (``page``, ``tri``, ``ordre``) applied."""
-    pairs = [(k, v) for k, v in search_pairs(selection) if k not in changes]
-    pairs += [(k, str(v)) for k, v in changes.items() if v != ""]
-    return urlencode(pairs)
+def search_query(
+    selection: Selection, pairs: Sequence[tuple[str, str]] | None = None, **changes: str | int
+) -> str:
+    """The query string of `selection` (whose `search_pairs` may be given, computed once for
+    a page's many links), with `changes` (``page``, ``tri``, ``ordre``) applied.
+    """
+    kept = search_pairs(selection) if pairs is None else pairs
+    query = [(k, v) for k, v in kept if k not in changes]
+    query += [(k, str(v)) for k, v in changes.items() if v != ""]
+    return urlencode(query)
 
 
 def as_multimap(data: Mapping[str, Sequence[str]]) -> MultiMap:

@@ -71,7 +71,7 @@ def guardian_router(web: WebState) -> APIRouter:  # noqa: PLR0915 - one route pe
                 request,
                 "error.html",
                 status_code=403,
-                message="La demande a expiré ; veuillez recharger la page et recommencer.",
+                message=W["expired_form"],
                 code="csrf",
             )
         return sid, data, {k: v for k, v in form.items() if isinstance(v, str)}
@@ -82,7 +82,7 @@ def guardian_router(web: WebState) -> APIRouter:  # noqa: PLR0915 - one route pe
         if data.guardian is None:
             return None
         login = data.guardian
-        now = await call(lambda: usecases.credential_fingerprint(web.app, login))
+        now = await call(lambda: usecases.credential_version(web.app, login))
         if now is None or now != data.credential:
             web.sessions.drop(sid)
             return None
@@ -122,7 +122,7 @@ def guardian_router(web: WebState) -> APIRouter:  # noqa: PLR0915 - one route pe
         response, new_sid = signed_in(request, sid, step.login, target)
         fresh = web.sessions.get(new_sid)
         assert fresh is not None  # noqa: S101 - just created
-        fresh.credential = await call(lambda: usecases.credential_fingerprint(web.app, step.login))
+        fresh.credential = await call(lambda: usecases.credential_version(web.app, step.login))
         if isinstance(step, FirstConnectionRequired | PasswordChangeRequired):
             fresh.pending_password = password
         if isinstance(step, FirstConnectionRequired):
@@ -286,6 +286,9 @@ def guardian_router(web: WebState) -> APIRouter:  # noqa: PLR0915 - one route pe
                 request, template, status_code=status, login=login, error=error.french
             )
         if what == "email":
+            # A new address is new credentials: every other session of the account ends at its
+            # next request, this one goes on under the new generation.
+            data.credential = await call(lambda: usecases.credential_version(web.app, login))
             data.flash.append(message)
             return _see_other("/responsable/compte")
         # A new password ends every session of the account, this one included: log in again.

@@ -1,8 +1,8 @@
 """Sessions, CSRF tokens, security headers and the per-IP rate limit of the web console.
 
 Sessions live on the server (a random id in an HttpOnly, SameSite=Lax cookie); the id is replaced
-at every login so that an id planted before login is worthless. A guardian's session carries a
-fingerprint of the account's credentials: a reset or a change of the password ends it.
+at every login so that an id planted before login is worthless. A guardian's session carries the
+generation of the account's credentials: a reset, a password or an e-mail change ends it.
 """
 
 from __future__ import annotations
@@ -47,8 +47,9 @@ class SessionData:
     director_id: str | None = None
     uai: str | None = None
     guardian: str | None = None
-    #: Fingerprint of the guardian's credentials when they logged in.
-    credential: str | None = None
+    #: The generation of the guardian's credentials (`Account.credentials`) this session lives
+    #: under: a reset, a password or an e-mail change ends it.
+    credential: int | None = None
     #: The provisional password between login and first connection (server side only).
     pending_password: str | None = attrs.field(default=None, repr=False)
     #: What the step under way shows (the named child, the pre-filled address).

@@ -114,7 +114,8 @@ class WebState:
             {"csrf": data.csrf, "session": data, "flash": flash, **context},
             status_code=status_code,
         )
-        self.set_cookie(response, sid)
+        if request.cookies.get(COOKIE) != sid:  # a session cookie: sent once is enough
+            self.set_cookie(response, sid)
         response.headers["cache-control"] = "no-store"
         return response
 

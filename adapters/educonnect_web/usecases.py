@@ -1,91 +1,162 @@
 """The one place where the web console meets the core's services.
 
 Everything the console asks of `educonnect_core` goes through here, so that a change of the
-services' public API (unit actions returning `ActionReport`, stored statistics) is adapted in one
-module. The sentences of the guide the core does not carry yet (confirmation questions, the empty
-search, « Dernière mise à jour ») are in `WORDING`; every result message is the report's own.
+services' public API is adapted in one module. Every sentence of the director's screens is the
+core's: the confirmation questions and warnings (`confirmation_question`,
+`confirmation_warning`), the menus (`LIST_MENUS`, `ACCOUNT_MENUS`), the empty search
+(`Say.NO_RESULT`), the reports' messages and download label, the account page's fields and
+footnote (`AccountPage.fields`, `.footnote`), the statistics page's message, last update, button
+and tables (`StatisticsPage`). `WORDING` keeps only what the core does not word.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
-from datetime import datetime, tzinfo
-from typing import Final
+from typing import Final, NamedTuple
 
 from educonnect_core import (
+    ACCOUNT_MENUS,
+    LIST_MENUS,
     AccountPage,
+    Action,
     ActionReport,
     Administration,
     Channel,
-    Chosen,
     Document,
     EduConnect,
     NotInScope,
     Page,
-    Provisional,
     School,
     SchoolClass,
-    SchoolStatistics,
     Selection,
+    StatisticsPage,
     Uai,
+    confirmation_question,
+    confirmation_warning,
+    menu_label,
 )
 
 __all__ = [
+    "ACCOUNT_ACTIONS",
+    "LIST_ACTIONS",
+    "WITH_RESET",
     "WORDING",
+    "Choice",
+    "Question",
     "account",
     "check_in_scope",
-    "compute_statistics",
-    "confirmation",
-    "credential_fingerprint",
+    "choice",
+    "credential_version",
     "export",
-    "last_update",
     "notify",
+    "question",
     "resend",
     "reset",
     "rows",
     "school_and_classes",
-    "stored_statistics",
+    "statistics",
 ]
 
-#: The guide's sentences that the core's reports do not carry (det. §5.1, §5.3.1, §5.5.1, §6.1).
+#: Sentences the core does not word, and only those. The guardian's screens: the guide shows
+#: them without quoting them, and the portal's services return values, not sentences. The
+#: console's own: a bulk action with nothing ticked (the guide's screen greys the menu instead)
+#: and a form whose CSRF token is missing or stale.
 WORDING: Final = {
-    "notify_paper": (
-        "Êtes-vous sûr de vouloir notifier le(s) compte(s) (par feuille individuelle) ?"
-    ),
-    "notify_email": (
-        "Êtes-vous sûr de vouloir notifier le(s) compte(s) (par courrier électronique) ?"
-    ),
-    "reset": "Êtes-vous sûr de vouloir réinitialiser le(s) compte(s) ?",
-    "resend": "Êtes-vous sûr de vouloir renvoyer le courriel d’activation ?",
-    "empty": (
-        "Attention ! Aucun responsable ne correspond à vos critères de sélection. "
-        "Veuillez modifier votre demande."
-    ),
-    "not_computed": "Les statistiques pour cette structure ne sont pas calculées.",
-    "updated": "Dernière mise à jour le {:%d-%m-%Y à %H:%M:%S}",
-    "download": "Télécharger le courrier au format PDF",
-    # The guardian's side: the guide shows these screens without quoting them.
     "link_sent": "Un courriel de confirmation a été envoyé à {}. Ouvrez le lien qu’il contient "
     "pour activer votre compte.",
     "retry_at": "Prochain essai possible à partir de {:%H:%M} (heure de Paris).",
     "activated": "Votre adresse mail est confirmée : votre compte est activé.",
     "password_changed": "Votre mot de passe a été modifié.",
     "email_changed": "Votre adresse mail a été modifiée.",
-    "email_pending": "Un nouveau lien d’activation a été envoyé à {}.",
     "different": "Les deux mots de passe saisis sont différents.",
     "bad_date": "Date attendue au format JJ/MM/AAAA.",
     "too_many": "Trop de demandes depuis votre connexion ; veuillez réessayer dans une minute.",
-    "session_ended": "Votre session a pris fin ; veuillez vous reconnecter.",
-    # Not in the guide (its screen greys the menu until a box is ticked): our own sentence.
+    "expired_form": "La demande a expiré ; veuillez recharger la page et recommencer.",
     "none_ticked": "Veuillez cocher au moins un compte, ou « Tout cocher ».",
 }
 
 
-def confirmation(action: str, *, reset_too: bool = False) -> str:
-    """The question shown before `action` (``notify_paper``, ``notify_email``, ``reset``…)."""
-    del reset_too  # the guide asks the same question with or without the reset box ticked
-    return WORDING[action]
+class Choice(NamedTuple):
+    """One action of a menu: the form's value, the core's action and channel, the guide's label."""
+
+    key: str
+    action: Action
+    channel: Channel | None
+    label: str
+
+
+# The menus as the core words them; unpacking checks their shape when the module is imported.
+(_NOTIFY_MENU, (_, _PAPER, _EMAIL)), (_LIST_MENU, (_PDF, _CSV)), (_MODIFY_MENU, (_RESET,)) = (
+    LIST_MENUS
+)
+((_NOTIFY_ONE_MENU, (_, _PAPER_ONE, _EMAIL_ONE)), (_MODIFY_ONE_MENU, (_RESET_ONE, _RESEND))) = (
+    ACCOUNT_MENUS
+)
+
+#: The list's menus (§5.3.1, §5.4, §5.5.1): (menu, its actions); the reset box is `WITH_RESET`.
+LIST_ACTIONS: Final = (
+    (
+        _NOTIFY_MENU,
+        (
+            Choice("notify_paper", Action.NOTIFY, Channel.PAPER, _PAPER),
+            Choice("notify_email", Action.NOTIFY, Channel.EMAIL, _EMAIL),
+        ),
+    ),
+    (
+        _LIST_MENU,
+        (
+            Choice("export_pdf", Action.EXPORT_PDF, None, _PDF),
+            Choice("export_csv", Action.EXPORT_CSV, None, _CSV),
+        ),
+    ),
+    (_MODIFY_MENU, (Choice("reset", Action.RESET_PASSWORD, None, _RESET),)),
+)
+#: An account page's menus (§5.3.2, §5.5.3, §5.6).
+ACCOUNT_ACTIONS: Final = (
+    (
+        _NOTIFY_ONE_MENU,
+        (
+            Choice("notify_paper", Action.NOTIFY, Channel.PAPER, _PAPER_ONE),
+            Choice("notify_email", Action.NOTIFY, Channel.EMAIL, _EMAIL_ONE),
+        ),
+    ),
+    (
+        _MODIFY_ONE_MENU,
+        (
+            Choice("reset", Action.RESET_PASSWORD, None, _RESET_ONE),
+            Choice("resend", Action.RESEND_ACTIVATION_EMAIL, None, _RESEND),
+        ),
+    ),
+)
+#: « Avec réinitialisation du mot de passe », the box of the notification menus.
+WITH_RESET: Final = menu_label(Action.NOTIFY_WITH_RESET)
+
+
+def choice(key: str, *, unit: bool) -> Choice | None:
+    """The menu action of form value `key` (on the list, or on an account's page if `unit`)."""
+    for _, choices in ACCOUNT_ACTIONS if unit else LIST_ACTIONS:
+        for found in choices:
+            if found.key == key:
+                return found
+    return None
+
+
+class Question(NamedTuple):
+    """What the confirmation page asks: the guide's question and the warning under it."""
+
+    text: str
+    warning: str | None
+
+
+def question(chosen: Choice, *, reset_too: bool, unit: bool) -> Question | None:
+    """The guide's question before `chosen` (None: the action is asked without one)."""
+    action = chosen.action
+    if reset_too and action is Action.NOTIFY:
+        action = Action.NOTIFY_WITH_RESET
+    text = confirmation_question(action, chosen.channel, unit=unit)
+    if text is None:
+        return None
+    return Question(text, confirmation_warning(action, unit=unit))
 
 
 def school_and_classes(
@@ -95,12 +166,14 @@ def school_and_classes(
     director's charge is refused like every other route.
     """
     parsed = Uai.parse(uai)
-    schools = {s.uai: s for s in admin.schools()}
-    if parsed not in schools:
+    if parsed not in admin.director.uais:
         raise NotInScope(admin.director.director_id, parsed.value)
     with app.runtime.storage.unit_of_work() as uow:
+        found = uow.directory.schools({parsed})
         classes = sorted(uow.directory.classes(parsed), key=lambda c: (c.name, c.class_id))
-    return schools[parsed], classes
+    if not found:
+        raise NotInScope(admin.director.director_id, parsed.value)
+    return found[0], classes
 
 
 def check_in_scope(admin: Administration, uai: str, logins: Iterable[str]) -> None:
@@ -115,7 +188,7 @@ def check_in_scope(admin: Administration, uai: str, logins: Iterable[str]) -> No
 
 
 def rows(admin: Administration, uai: str, selection: Selection) -> Page:
-    """One page of the Responsables list."""
+    """One page of the Responsables list (empty: the page shows `Say.NO_RESULT`)."""
     return admin.rows(uai, selection)
 
 
@@ -127,19 +200,25 @@ def account(admin: Administration, uai: str, login: str) -> AccountPage:
 def notify(
     admin: Administration,
     uai: str,
-    targets: Selection | Iterable[str],
+    targets: Selection | Iterable[str] | str,
     channel: Channel,
     *,
     reset_password: bool,
 ) -> ActionReport:
-    """(Re)notify accounts by paper or e-mail."""
+    """(Re)notify accounts by paper or e-mail: a selection or ticked logins (the list), or one
+    login (the account's page, whose report speaks of one account).
+    """
     return admin.notify(uai, targets, channel, reset=reset_password)
 
 
-def reset(admin: Administration, uai: str, targets: Selection | Iterable[str]) -> ActionReport:
-    """Reset passwords; a single account is a selection of one (the report carries the
-    messages in both cases).
+def reset(
+    admin: Administration, uai: str, targets: Selection | Iterable[str] | str
+) -> ActionReport:
+    """Reset passwords: a selection or ticked logins (§5.5.1), or one login from its page
+    (§5.5.3, « Le mot de passe a bien été réinitialisé. »).
     """
+    if isinstance(targets, str):
+        return admin.reset_password(uai, targets)
     return admin.reset_passwords(uai, targets)
 
 
@@ -153,38 +232,21 @@ def export(admin: Administration, uai: str, selection: Selection, fmt: str) -> D
     return (admin.export_csv if fmt == "csv" else admin.export_pdf)(uai, selection)
 
 
-def stored_statistics(admin: Administration, uai: str) -> SchoolStatistics | None:
-    """The statistics last computed for the school (nightly or on demand), or None before any
-    computation (the page then shows the guide's « … ne sont pas calculées » sentence).
+def statistics(admin: Administration, uai: str, *, compute: bool = False) -> StatisticsPage:
+    """The statistics page as last computed (nightly or on demand), after counting now and
+    storing if `compute` (« Calculer les statistiques »). Before any computation the page
+    carries the guide's « … ne sont pas calculées. … » message and empty tables.
     """
-    return admin.statistics(uai).statistics
+    if compute:
+        admin.compute_statistics(uai)
+    return admin.statistics(uai)
 
 
-def compute_statistics(admin: Administration, uai: str) -> SchoolStatistics:
-    """« Calculer les statistiques »: count now and store."""
-    return admin.compute_statistics(uai)
-
-
-def last_update(statistics: SchoolStatistics, zone: tzinfo) -> str:
-    """« Dernière mise à jour le JJ-MM-AAAA à HH:MM:SS » in the school's time zone."""
-    moment: datetime = statistics.computed_at.astimezone(zone)
-    return WORDING["updated"].format(moment)
-
-
-def credential_fingerprint(app: EduConnect, login: str) -> str | None:
-    """A digest of the account's current password (the provisional secret, the chosen hash, or
-    none after FranceConnect): it changes with every reset or change of password, and only then
-    (an e-mail change keeps the guardian's sessions). None if the account is unknown.
+def credential_version(app: EduConnect, login: str) -> int | None:
+    """The generation of the account's credentials (`Account.credentials`, one more at every
+    reset, password or e-mail change), None if the account is unknown: a guardian's session
+    lives as long as the generation it was opened under.
     """
     with app.runtime.storage.unit_of_work() as uow:
         found = uow.accounts.by_login(login)
-    if found is None:
-        return None
-    password = found.password
-    if isinstance(password, Provisional):
-        material = f"p:{password.secret}:{password.carried_at.isoformat()}"
-    elif isinstance(password, Chosen):
-        material = f"c:{password.hash}"
-    else:
-        material = f"n:{found.credentials}"
-    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+    return None if found is None else found.credentials

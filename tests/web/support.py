@@ -11,7 +11,7 @@ import attrs
 from fastapi.testclient import TestClient
 from tests.core.support import CP, OTHER_UAI, UAI, Scene, pupil, rentree
 
-from educonnect_core import Director, Responsable, ScryptHasher, Uai
+from educonnect_core import Director, Policy, Responsable, ScryptHasher, Uai
 from educonnect_web import DirectorsFile, WebSettings, create_app, directors_entry
 
 #: Cheap scrypt for tests (the parameters travel in the hash).
@@ -86,9 +86,11 @@ def pupil_birth() -> date:
     return date(2019, 4, 1)
 
 
-def make_site(tmp_path: Path, settings: WebSettings | None = None) -> Site:
+def make_site(
+    tmp_path: Path, settings: WebSettings | None = None, policy: Policy | None = None
+) -> Site:
     """A fresh sample school (five NOT_NOTIFIED accounts) behind the console."""
-    scene = rentree()
+    scene = rentree(policy=policy)
     directors = write_directors(tmp_path / "directors.json")
     web = create_app(scene.app, DirectorsFile(directors, HASHER), settings or WebSettings())
     return Site(scene, TestClient(web), directors)

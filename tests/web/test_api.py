@@ -19,7 +19,9 @@ from educonnect_core import (
     InvalidField,
     NotFound,
     NotInScope,
+    Say,
 )
+from educonnect_core.domain.statistics import TITLES
 from educonnect_web import DirectorsFile, WebSettings, create_app
 from educonnect_web.errors import STATUS, error_body, status_and_code
 
@@ -108,7 +110,15 @@ class TestUseCases:
             f"{API}/schools/{UAI}/export", params={"format": "csv"}, json={}, headers=auth
         )
         assert csv.content.decode("utf-8-sig").startswith("RNE;Ecole;")
+        never = site.client.get(f"{API}/schools/{UAI}/stats", headers=auth).json()
+        assert never["computed"] is False
+        assert never["message"] == Say.STATS_NOT_COMPUTED.text
+        assert never["last_update"] == Say.LAST_UPDATE_NEVER.text
+        assert [t["title"] for t in never["tables"]] == list(TITLES)
         stats = site.client.post(f"{API}/schools/{UAI}/stats", headers=auth).json()
+        stored = site.scene.admin.statistics(UAI)
+        assert stats["last_update"] == stored.last_update
+        assert stats["tables"][1]["rows"] == [list(row) for row in stored.tables()[1].rows]
         assert stats["computed"] is True
         assert stats["summary"]["activating"] == 1
         assert stats["last_update"].startswith("Dernière mise à jour le ")

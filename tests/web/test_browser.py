@@ -17,7 +17,8 @@ from selenium.webdriver.support.ui import Select
 from tests.core.support import CHOSEN, UAI
 from tests.web.browser import Live, live, live_server
 
-from educonnect_core import Channel
+from educonnect_core import Action, Channel, Say, confirmation_question
+from educonnect_core.domain.statistics import COUNT_HEADERS
 
 __all__ = ["live", "live_server"]  # the fixtures, imported to be found
 
@@ -36,9 +37,9 @@ def shot(site: Live, name: str) -> None:
 def activated_count(site: Live) -> int:
     site.open(f"/directeur/ecoles/{UAI}/statistiques")
     site.go("#calculer")
-    found = re.match(r"(\d+)", site.driver.find_element(By.ID, "actives").text)
-    assert found
-    return int(found.group(1))
+    headers = [e.text for e in site.driver.find_elements(By.CSS_SELECTOR, "#synthese thead th")]
+    cells = site.driver.find_elements(By.CSS_SELECTOR, "#synthese tbody td")
+    return int(cells[headers.index(COUNT_HEADERS[4])].text)
 
 
 def wait_for_pdf(folder: Path) -> Path:
@@ -75,14 +76,11 @@ class TestSchoolYearInABrowser:
         assert all(box.is_selected() for box in boxes)  # the small script ticks the rows too
         Select(live.driver.find_element(By.ID, "action")).select_by_value("notify_paper")
         live.go("#executer")
-        assert (
-            "Êtes-vous sûr de vouloir notifier le(s) compte(s) (par feuille individuelle) ?"
-            in live.text()
-        )
+        assert f"{confirmation_question(Action.NOTIFY, Channel.PAPER)}" in live.text()
         shot(live, "confirm")
         live.go("#valider")
         shot(live, "result")
-        assert "Télécharger le courrier au format PDF" in live.text()
+        assert Say.DOWNLOAD_PDF.text in live.text()
         live.click("#telecharger")
         pdf = wait_for_pdf(live.downloads)
         assert pdf.read_bytes().startswith(b"%PDF")

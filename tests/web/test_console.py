@@ -19,7 +19,23 @@ from tests.web.support import (
     make_site,
 )
 
-from educonnect_core import Channel, Director, Selection, Uai
+from educonnect_core import (
+    ACCOUNT_MENUS,
+    LIST_MENUS,
+    Action,
+    Channel,
+    CredentialsRefused,
+    Director,
+    Policy,
+    Say,
+    Selection,
+    Throttle,
+    Uai,
+    confirmation_question,
+    confirmation_warning,
+    menu_label,
+)
+from educonnect_core.domain.statistics import TITLES
 from educonnect_web import DirectorsFile, WebSettings, create_app, directors_entry
 from educonnect_web.usecases import WORDING
 
@@ -36,6 +52,11 @@ def site(tmp_path: Path) -> Site:
 
 def logins_on(html: str) -> list[str]:
     return re.findall(r'name="login" value="([^"]+)"', html)
+
+
+def text_of(html: str) -> str:
+    """The page's HTML with the apostrophes Jinja escapes put back, to find the core's sentences."""
+    return html.replace("&#39;", "'").replace("&#34;", '"')
 
 
 def twin_messages(action: str, **kwargs: object) -> tuple[str, ...]:
@@ -58,7 +79,7 @@ class TestLogin:
             data={"csrf": token, "identifiant": "dir-1", "mot_de_passe": "faux"},
         )
         assert answer.status_code == 401
-        assert "Identifiant ou mot de passe incorrect." in answer.text
+        assert CredentialsRefused.french in answer.text
         unknown = site.client.post(
             "/directeur/connexion",
             data={"csrf": token, "identifiant": "personne", "mot_de_passe": "faux"},
@@ -134,8 +155,15 @@ class TestResponsablesList:
         cp = logins_on(site.client.get(LIST, params={"classe": "c-cp", "mail": "oui"}).text)
         assert sorted(cp) == ["a.diallo", "c.lebrun", "j.dupont2"]
         none = site.client.get(LIST, params={"etat": "ACTIVATED"}).text
-        assert WORDING["empty"] in none
-        assert "Attention ! Aucun responsable ne correspond à vos critères" in none
+        assert Say.NO_RESULT.text in none
+
+    def test_action_menu_is_the_guides(self, site: Site) -> None:
+        """The list's action menu shows the core's menus and items (§5.3.1, §5.4, §5.5.1)."""
+        page = text_of(site.client.get(LIST).text)
+        for menu, items in LIST_MENUS:
+            assert f'<optgroup label="{menu}">' in page
+            for item in items:
+                assert item in page
 
     def test_sort_and_paging(self, tmp_path: Path) -> None:
         site = make_site(tmp_path, WebSettings(page_size=2))
@@ -160,10 +188,8 @@ class TestBulkActions:
         ask = site.client.post(
             ACTIONS, data={"csrf": token, "action": "notify_paper", "tous": "1", "classe": "c-cp"}
         )
-        assert (
-            "Êtes-vous sûr de vouloir notifier le(s) compte(s) (par feuille individuelle) ?"
-            in ask.text
-        )
+        assert f"{confirmation_question(Action.NOTIFY, Channel.PAPER)}" in ask.text
+        assert text_of(confirmation_warning(Action.NOTIFY) or "?") in text_of(ask.text)
         assert site.scene.stored("c.lebrun").state.name == "NOT_NOTIFIED"
         done = site.client.post(
             ACTIONS,
@@ -180,7 +206,7 @@ class TestBulkActions:
             "notify", targets=Selection(class_ids={"c-cp"}), channel=Channel.PAPER
         ):
             assert message in done.text.replace("&#39;", "'")
-        assert "Télécharger le courrier au format PDF" in done.text
+        assert Say.DOWNLOAD_PDF.text in done.text
         link = re.search(r'id="telecharger" href="([^"]+)"', done.text)
         assert link
         pdf = site.client.get(link.group(1))
@@ -200,11 +226,15 @@ class TestBulkActions:
                 "valider": "1",
             },
         )
+        ask = site.client.post(
+            ACTIONS, data={"csrf": token, "action": "notify_email", "login": ["c.lebrun"]}
+        )
+        assert f"{confirmation_question(Action.NOTIFY, Channel.EMAIL)}" in ask.text
         expected = twin_messages("notify", targets=["c.lebrun", "m.lebrun"], channel=Channel.EMAIL)
         assert len(expected) == 2
         for message in expected:
             assert message in done.text.replace("&#39;", "'")
-        assert "Télécharger" not in done.text
+        assert Say.DOWNLOAD_PDF.text not in done.text
 
     def test_reset_question_and_report(self, site: Site) -> None:
         site.scene.admin.notify(UAI, ["c.lebrun"], Channel.PAPER)
@@ -212,7 +242,7 @@ class TestBulkActions:
         ask = site.client.post(
             ACTIONS, data={"csrf": token, "action": "reset", "login": "c.lebrun"}
         )
-        assert "Êtes-vous sûr de vouloir réinitialiser le(s) compte(s) ?" in ask.text
+        assert f"{confirmation_question(Action.RESET_PASSWORD)}" in ask.text
         before = site.scene.password("c.lebrun")
         done = site.client.post(
             ACTIONS,
@@ -257,9 +287,11 @@ class TestAccountPage:
 
     def test_not_notified_account_offers_no_reset(self, site: Site) -> None:
         page = site.client.get(f"/directeur/ecoles/{UAI}/comptes/c.lebrun").text
-        assert "Courrier électronique" in page
-        assert "Téléphone Mobile" in page
-        assert "* Seuls les mots de passe provisoires sont affichés" in page
+        shown = site.scene.admin.account(UAI, "c.lebrun")
+        for label, value in shown.fields(WebSettings().timezone):
+            assert f"<dt>{label}</dt>" in page
+            assert value in text_of(page)
+        assert text_of(shown.footnote) in text_of(page)
         assert 'value="reset"' not in page
         assert 'name="reinitialiser"' not in page
         assert "VIEW_ACCOUNT" in [e.action for e in site.scene.audit()]
@@ -271,18 +303,44 @@ class TestAccountPage:
         assert site.scene.password("a.diallo") in page
         assert 'value="reset"' in page
         assert "ECOLE DU PARC" in page  # Fatou, in another school
+        resend = menu_label(Action.RESEND_ACTIVATION_EMAIL, unit=True)
+        for menu, items in ACCOUNT_MENUS:
+            assert text_of(menu) in text_of(page)
+            for item in items:
+                assert (item in text_of(page)) is (item != resend)  # resend: ACTIVATING only
         token = csrf_of(page)
         ask = site.client.post(url + "/actions", data={"csrf": token, "action": "reset"})
-        assert "Êtes-vous sûr de vouloir réinitialiser le(s) compte(s) ?" in ask.text
+        assert f"{confirmation_question(Action.RESET_PASSWORD, unit=True)}" in ask.text
         before = site.scene.password("a.diallo")
         done = site.client.post(
             url + "/actions", data={"csrf": token, "action": "reset", "valider": "1"}
         )
         assert site.scene.password("a.diallo") != before
-        twin = rentree()
-        twin.admin.notify(UAI, ["a.diallo"], Channel.PAPER)
-        for message in twin.admin.reset_passwords(UAI, ["a.diallo"]).messages:
-            assert message in done.text.replace("&#39;", "'")
+        assert text_of(done.text).count(Say.RESET_ONE.text) == 1
+        assert Say.RESET.text not in text_of(done.text)  # one account, not « les responsable(s) »
+        ask = site.client.post(url + "/actions", data={"csrf": token, "action": "notify_email"})
+        assert f"{confirmation_question(Action.NOTIFY, Channel.EMAIL, unit=True)}" in ask.text
+        assert text_of(confirmation_warning(Action.NOTIFY, unit=True) or "?") in text_of(ask.text)
+        done = site.client.post(
+            url + "/actions", data={"csrf": token, "action": "notify_paper", "valider": "1"}
+        )
+        assert Say.NOTIFIED_ONE.text in done.text
+        assert Say.DOWNLOAD_PDF.text in done.text
+
+    def test_blocked_account_shows_its_line(self, tmp_path: Path) -> None:
+        """An account blocked after too many failed logins says so on its page (issue 9.7)."""
+        site = make_site(
+            tmp_path, policy=Policy(login_throttle=Throttle(free=10**6), login_block_after=3)
+        )
+        site.login_director()
+        site.scene.admin.notify(UAI, ["a.diallo"], Channel.PAPER)
+        url = f"/directeur/ecoles/{UAI}/comptes/a.diallo"
+        assert Say.BLOCKED_LABEL.text not in site.client.get(url).text
+        for _ in range(3):
+            with pytest.raises(CredentialsRefused):
+                site.scene.portal.login("a.diallo", "faux")
+        page = text_of(site.client.get(url).text)
+        assert f"<dt>{Say.BLOCKED_LABEL.text}</dt><dd>{Say.BLOCKED.text}</dd>" in page
 
     def test_resend_with_corrected_address(self, site: Site) -> None:
         site.scene.admin.notify(UAI, ["a.diallo"], Channel.PAPER)
@@ -290,6 +348,7 @@ class TestAccountPage:
         url = f"/directeur/ecoles/{UAI}/comptes/a.diallo"
         page = site.client.get(url).text
         assert 'id="renvoyer"' in page
+        assert menu_label(Action.RESEND_ACTIVATION_EMAIL, unit=True) in text_of(page)
         done = site.client.post(
             url + "/actions",
             data={
@@ -300,6 +359,7 @@ class TestAccountPage:
             },
         )
         assert done.status_code == 200
+        assert Say.RESENT.text in done.text
         assert site.scene.mails_to("awa.new@example.org")
 
     def test_resend_refused_for_a_notified_account(self, site: Site) -> None:
@@ -317,18 +377,41 @@ class TestAccountPage:
 class TestStatistics:
     """The Statistiques tab: « Calculer les statistiques », the last update, tables and chart."""
 
-    def test_statistics_show_tables_chart_and_last_update(self, site: Site) -> None:
-        page = site.client.get(f"/directeur/ecoles/{UAI}/statistiques").text
-        assert "Calculer les statistiques" in page
-        token = csrf_of(page)
-        computed = site.client.post(
-            f"/directeur/ecoles/{UAI}/statistiques", data={"csrf": token}
-        ).text
+    def test_statistics_before_and_after_the_first_computation(self, site: Site) -> None:
+        """Before any computation: the guide's « … ne sont pas calculées » sentences under the
+        guide's titles and headers, « … le Non Renseigné »; after: the core's tables, the last
+        update, the chart.
+        """
+        page = text_of(site.client.get(f"/directeur/ecoles/{UAI}/statistiques").text)
+        never = site.scene.admin.statistics(UAI)
+        assert never.button in page
+        assert never.last_update == Say.LAST_UPDATE_NEVER.text
+        assert never.last_update in page
+        for table in never.tables():
+            assert table.title in page
+            assert all(f">{header}</" in page for header in table.headers)
+            assert table.message is not None
+            assert table.message in page
+        assert Say.STATS_NOT_COMPUTED.text in page
+        assert "<svg" not in page
+        computed = text_of(
+            site.client.post(
+                f"/directeur/ecoles/{UAI}/statistiques", data={"csrf": csrf_of(page)}
+            ).text
+        )
+        stored = site.scene.admin.statistics(UAI)
+        assert stored.last_update in computed
         assert re.search(r"Dernière mise à jour le \d\d-\d\d-\d{4} à \d\d:\d\d:\d\d", computed)
+        assert Say.STATS_NOT_COMPUTED.text not in computed
+        assert [t.title for t in stored.tables()] == list(TITLES)
+        for table in stored.tables():
+            assert table.title in computed
+            assert table.rows
+            for row in table.rows:  # each row's cells, in order, one per column
+                cells = "</t[dh]><t[dh][^>]*>".join(re.escape(cell) for cell in row)
+                assert re.search(f"<t[dh][^>]*>{cells}</t[dh]>", computed), row
         assert "<svg" in computed
         assert "CP A" in computed
-        assert "Détail par classe" in computed
-        assert "Détail par niveau" in computed
 
     def test_compute_needs_the_csrf_token(self, site: Site) -> None:
         answer = site.client.post(f"/directeur/ecoles/{UAI}/statistiques", data={})

@@ -173,6 +173,22 @@ class TestAccountChanges:
         answer = site.client.get("/responsable/compte", follow_redirects=False)
         assert answer.headers["location"] == LOGIN
 
+    def test_change_email_ends_the_other_sessions_only(self, site: Site) -> None:
+        """A new address is new credentials (`Account.credentials`): the guardian's other
+        sessions end, the one that made the change goes on.
+        """
+        site.scene.activate("c.lebrun")
+        page = log_in(site, "c.lebrun", CHOSEN)
+        other = Site(site.scene, type(site.client)(site.client.app), site.directors)
+        log_in(other, "c.lebrun", CHOSEN)
+        site.client.post(
+            "/responsable/adresse",
+            data={"csrf": csrf_of(page), "mot_de_passe": CHOSEN, "email": "claire@example.net"},
+        )
+        assert site.client.get("/responsable/compte", follow_redirects=False).status_code == 200
+        answer = other.client.get("/responsable/compte", follow_redirects=False)
+        assert answer.headers["location"] == LOGIN
+
     def test_wrong_current_password_is_refused(self, site: Site) -> None:
         site.scene.activate("c.lebrun")
         page = log_in(site, "c.lebrun", CHOSEN)

@@ -20,7 +20,7 @@ from tests.web.support import (
 
 from educonnect_core import Channel
 from educonnect_web import CSP, WebSettings
-from educonnect_web.usecases import credential_fingerprint
+from educonnect_web.usecases import credential_version
 
 #: Every director route that reads or acts on the accounts of school `uai` (login `login`).
 DIRECTOR_GETS = (
@@ -258,9 +258,9 @@ class TestSessionsEndWithCredentials:
             data={"csrf": token, "identifiant": "a.diallo", "mot_de_passe": "Soleil2025"},
         )
         assert site.client.get("/responsable/compte", follow_redirects=False).status_code == 200
-        before = credential_fingerprint(site.scene.app, "a.diallo")
+        before = credential_version(site.scene.app, "a.diallo")
         site.scene.admin.reset_passwords(UAI, ["a.diallo"])
-        assert credential_fingerprint(site.scene.app, "a.diallo") != before
+        assert credential_version(site.scene.app, "a.diallo") != before
         answer = site.client.get("/responsable/compte", follow_redirects=False)
         assert answer.status_code == 303
         assert answer.headers["location"] == "/responsable/connexion"
