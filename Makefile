@@ -74,3 +74,9 @@ postgres:
 
 bench-storage: $(STAMP)
 	$(BIN)/python bench/storage.py
+
+# Performance (issue 14): `make perfdoc` writes docs/performance.md from the figures of the last
+# `make bench` (bench/results.json, copied to docs/performance.json); no figure is typed by hand.
+.PHONY: perfdoc
+perfdoc: $(STAMP)
+	$(BIN)/python docs/perfdoc.py
