@@ -82,6 +82,18 @@ def _write(folder: Path, kind: str, texts: Iterable[str]) -> None:
         flush()
 
 
+def letters(n: int) -> str:
+    """`n` written with letters (« BCD »): surnames hold no digits, as in a real feed (a login
+    base ending with digits costs the login numbering a wider search).
+    """
+    text = ""
+    while True:
+        n, digit = divmod(n, 26)
+        text = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[digit] + text
+        if n == 0:
+            return text
+
+
 def sizes() -> tuple[int, int, int, int]:
     """(guardians, pupils, classes, schools) at the current scale."""
     classes = max(5, int(25_000 * SCALE))
@@ -121,7 +133,7 @@ def generate(folder: Path, *, changed: bool = False) -> None:
                 f"E{i}",
                 [
                     _attr("ENTEleveINE", "" if i % 50 == 0 else f"{i:010d}A"),
-                    _attr("ENTPersonNom", f"NOM{i % 9973}"),
+                    _attr("ENTPersonNom", f"NOM{letters(i % 9973)}"),
                     _attr(
                         "ENTPersonPrenom",
                         f"Prenom{i % 211}" + ("X" if changed and i % 100 == 7 else ""),
@@ -154,7 +166,7 @@ def generate(folder: Path, *, changed: bool = False) -> None:
                 [
                     _attr(
                         "ENTPersonNom",
-                        f"PARENT{g % 9973}" + ("X" if changed and g % 100 == 7 else ""),
+                        f"PARENT{letters(g % 9973)}" + ("X" if changed and g % 100 == 7 else ""),
                     ),
                     _attr("ENTPersonPrenom", f"Prenom{g % 307}"),
                     _attr("ENTPersonMail", f"p{g}@example.org" if g % 2 else ""),
