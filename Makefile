@@ -99,3 +99,9 @@ pytest: browser axe
 screenshots: $(STAMP) browser axe
 	mkdir -p docs/images
 	EDUCONNECT_SCREENSHOTS=docs/images $(BIN)/pytest -q -p no:cacheprovider tests/web/test_browser.py
+
+# Performance (issue 14): `make perfdoc` writes docs/performance.md from the figures of the last
+# `make bench` (bench/results.json, copied to docs/performance.json); no figure is typed by hand.
+.PHONY: perfdoc
+perfdoc: $(STAMP)
+	$(BIN)/python docs/perfdoc.py

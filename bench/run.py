@@ -1,8 +1,14 @@
-"""``make bench``: run every benchmark of `bench/` in one go and write `bench/results.json`.
+"""``make bench``: run every benchmark of `bench/` and write `bench/results.json`.
 
 Scale with ``EDUCONNECT_BENCH_SCALE`` (1.0 = the issues' full scale, the default; 0.01 for a quick
-look). Each benchmark measures its baseline in the same run and reports ratios; the summary keys
-are the ones the project tracks.
+look) and the rounds with ``EDUCONNECT_BENCH_RUNS`` (≥ 3). Every tracked figure is the median of
+its rounds with their min and max; a ratio is computed per round against a baseline timed in the
+same round. A tracked figure that a benchmark did not give is an error (`MissingFigure`): the run
+stops and writes nothing, rather than report another figure under its name.
+
+``login_timing`` (the spread of the refusal paths' medians with the production hasher) and
+``web`` (the console's list page and logins over HTTP on a 1M-guardian base) are benchmarks like
+the others: their ``main()`` returns the tracked figures as ``{median, min, max, runs}``.
 """
 
 from __future__ import annotations
@@ -10,46 +16,112 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import platform
+import sqlite3
 import sys
+import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("core", "documents", "storage", "feed")
+sys.path.insert(0, str(HERE))
+
+from measure import RUNS, SCALE, MissingFigure  # noqa: E402 (the folder is on the path now)
+
+BENCHMARKS = ("startup", "core", "documents", "storage", "feed", "login_timing", "web")
+
+#: (summary key, benchmark, its figure (a prefix ends with "_"), goal as (operator, value), unit)
+TRACKED: tuple[tuple[str, str, str, tuple[str, float] | None, str], ...] = (
+    ("feed_integration_vs_raw", "feed", "feed_integration_vs_raw", ("<=", 1.5), "×"),
+    ("feed_peak_rss_mb", "feed", "feed_peak_rss_mb", ("<=", 300), "MB"),
+    ("reintegration_vs_first", "feed", "reintegration_vs_first", ("<=", 0.3), "×"),
+    ("delta_1pct_vs_first", "feed", "delta_1pct_vs_first", ("<=", 0.35), "×"),
+    ("core_import_vs_deps", "startup", "core_import_vs_deps", ("<=", 2.0), "×"),
+    ("cli_help_s", "startup", "cli_help_s", ("<=", 0.3), "s"),
+    ("paper_notification_vs_raw_reportlab", "documents", "paper_ratio", ("<=", 2.0), "×"),
+    (
+        "email_notification_vs_raw_smtplib",
+        "documents",
+        "mail_throughput_ratio_vs_prebuilt",
+        (">=", 0.8),
+        "×",
+    ),
+    ("storage_integration_vs_raw_executemany", "storage", "integrate_over_raw", ("<=", 2.0), "×"),
+    ("storage_reintegration_vs_first", "storage", "reintegrate_over_first", ("<=", 0.6), "×"),
+    ("stats_ms_", "storage", "statistics_ms_", ("<=", 5.0), "ms"),
+    ("list_page_ms_", "storage", "list_page_ms_", ("<=", 20.0), "ms"),
+    ("pg_stats_ms_", "storage", "pg_statistics_ms_", ("<=", 5.0), "ms"),
+    ("pg_list_page_ms_", "storage", "pg_list_page_ms_", ("<=", 20.0), "ms"),
+    ("transition_vs_dict_table", "core", "transition_vs_dict_table", None, "×"),
+    ("bulk_notification_1000_paper_s", "core", "bulk_paper_notification_s", None, "s"),
+    (
+        "login_refusal_timing_spread",
+        "login_timing",
+        "login_refusal_timing_spread",
+        ("<=", 1.2),
+        "×",
+    ),
+    ("web_list_page_overhead", "web", "web_list_page_overhead", ("<=", 1.5), "×"),
+    ("web_login_throughput", "web", "web_login_throughput", (">=", 0.8), "×"),
+)
+#: Keys that an explicit switch leaves out (never silently).
+OPTIONAL = {"pg_stats_ms_": "EDUCONNECT_BENCH_PG", "pg_list_page_ms_": "EDUCONNECT_BENCH_PG"}
 
 
-def _first(figures: dict[str, Any], *keys: str) -> float | None:
-    for key in keys:
-        value = figures.get(key)
-        if isinstance(value, int | float):
-            return float(value)
-    return None
+def _figure(value: object, goal: tuple[str, float] | None, unit: str) -> dict[str, Any]:
+    if isinstance(value, int | float):
+        raise MissingFigure(f"{value!r} is one run, not a median of rounds")
+    if not isinstance(value, dict) or not isinstance(value.get("median"), int | float):
+        raise MissingFigure(f"{value!r} is not a measured figure")
+    figure: dict[str, Any] = {**value, "unit": unit}
+    if goal is not None:
+        operator, bound = goal
+        median = float(value["median"])
+        figure["goal"] = f"{operator} {bound:g}"
+        figure["met"] = median <= bound if operator == "<=" else median >= bound
+    return figure
 
 
-def summary(results: dict[str, dict[str, Any]]) -> dict[str, float | None]:
-    """The tracked figures, picked from each benchmark's own."""
-    core, docs = results.get("core", {}), results.get("documents", {})
-    storage, feed = results.get("storage", {}), results.get("feed", {})
+def summary(results: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The tracked figures, picked from each benchmark's own; a missing one raises."""
+    tracked: dict[str, dict[str, Any]] = {}
+    for key, bench, name, goal, unit in TRACKED:
+        if bench not in results:
+            continue  # not run this time (a benchmark named on the command line)
+        figures = results[bench]
+        if name.endswith("_"):
+            found = {k: v for k, v in figures.items() if k.startswith(name)}
+            switch = OPTIONAL.get(key)
+            if not found and switch is not None and os.environ.get(switch) == "0":
+                continue
+            if not found:
+                raise MissingFigure(f"{bench} gave no {name}<size> figure")
+            for full, value in found.items():
+                tracked[key + full.removeprefix(name)] = _figure(value, goal, unit)
+        elif name not in figures:
+            raise MissingFigure(f"{bench} gave no {name} figure")
+        else:
+            tracked[key] = _figure(figures[name], goal, unit)
+    return tracked
+
+
+def machine() -> dict[str, Any]:
+    """Where and when the figures were measured."""
     return {
-        "feed_integration_vs_raw": _first(feed, "sqlite_vs_baseline", "memory_vs_baseline"),
-        "reintegration_vs_first": _first(storage, "reintegrate_over_first"),
-        "paper_notification_vs_raw_reportlab": _first(docs, "paper_ratio"),
-        "email_notification_vs_raw_smtplib": _first(docs, "mail_throughput_ratio_vs_building"),
-        "email_notification_vs_raw_smtplib_prebuilt": _first(
-            docs, "mail_throughput_ratio_vs_prebuilt"
-        ),
-        "stats_ms_1m": _first(storage, "statistics_ms"),
-        "list_page_ms_1m": _first(storage, "list_page_ms"),
-        "storage_integration_vs_raw_executemany": _first(storage, "integrate_over_raw"),
-        "transition_vs_dict_table": _first(core, "transition_vs_dict_table"),
-        "bulk_notification_1000_paper_s": _first(core, "bulk_paper_notification_s"),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "cpus": os.cpu_count(),
+        "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
     }
 
 
 def main() -> dict[str, Any]:
     """Run the benchmarks named on the command line (all by default); write results.json."""
-    sys.path.insert(0, str(HERE))
     chosen = [name for name in sys.argv[1:] if name in BENCHMARKS] or list(BENCHMARKS)
     results: dict[str, dict[str, Any]] = {}
     for name in chosen:
@@ -57,12 +129,21 @@ def main() -> dict[str, Any]:
         start = time.perf_counter()
         results[name] = importlib.import_module(name).main()
         results[name]["wall_s"] = time.perf_counter() - start
+    tracked = summary(results)
     output = {
-        "scale": float(os.environ.get("EDUCONNECT_BENCH_SCALE", "1")),
-        "summary": summary(results),
+        "scale": SCALE,
+        "runs": RUNS,
+        "machine": machine(),
+        "benchmarks_run": chosen,
+        "summary": tracked,
         "benchmarks": results,
     }
-    (HERE / "results.json").write_text(json.dumps(output, indent=2) + "\n", encoding="utf-8")
+    target = HERE / "results.json"
+    with tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", dir=HERE, suffix=".tmp", delete=False
+    ) as handle:
+        handle.write(json.dumps(output, indent=2) + "\n")
+    os.replace(handle.name, target)
     print(json.dumps(output["summary"], indent=2))
     return output
 

@@ -8,6 +8,11 @@
   (text filter + state filter + sort on the guardian's name), in milliseconds (median of 25).
 - PostgreSQL (a throwaway server, or ``EDUCONNECT_BENCH_PG_URL``) at a tenth of the scale.
 
+Every timed phase is repeated `RUNS` times (≥ 3): each round integrates into a fresh copy of the
+empty schema, re-integrates, and times the raw inserts right after; ratios are per round,
+reported as median with min/max. The read-model keys carry the size they were measured at
+(`statistics_ms_1m` at 1,000,000 guardians, `statistics_ms_100k` at 100,000…).
+
 Run: ``.venv/bin/python bench/storage.py``; scale with ``EDUCONNECT_BENCH_SCALE`` (1.0 = full).
 """
 
@@ -20,9 +25,7 @@ import random
 import shutil
 import socket
 import sqlite3
-import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -46,8 +49,8 @@ from educonnect_core.domain.values import Uai, uai_check_letter
 from educonnect_core.ports import Storage
 from educonnect_core.testing import InMemoryStorage, in_memory_world
 from educonnect_sql import SqlStorage
+from measure import RUNS, SCALE, MissingFigure, scale_label, spread
 
-SCALE = float(os.environ.get("EDUCONNECT_BENCH_SCALE", "1"))
 GUARDIANS = 1_000_000
 PUPILS = 600_000
 PUPILS_PER_SCHOOL = 120
@@ -145,8 +148,10 @@ def raw_executemany(source: Path, target: Path) -> float:
     return elapsed
 
 
-def read_models_ms(storage: Storage, schools: list[Uai]) -> dict[str, float]:
-    """Median milliseconds of one school's statistics and of one filtered, sorted list page."""
+def read_models_ms(storage: Storage, schools: list[Uai]) -> dict[str, dict[str, float]]:
+    """Milliseconds (median, min, max of 25) of one school's statistics and of one filtered,
+    sorted list page.
+    """
     rng = random.Random(5)
     picked = [rng.choice(schools) for _ in range(25)]
     page = Selection(
@@ -168,39 +173,49 @@ def read_models_ms(storage: Storage, schools: list[Uai]) -> dict[str, float]:
             directory.responsable_rows(school, page)
             pages.append(time.perf_counter() - start)
     return {
-        "statistics_ms": 1000 * statistics.median(stats),
-        "list_page_ms": 1000 * statistics.median(pages),
+        "statistics_ms": spread([1000 * s for s in stats]),
+        "list_page_ms": spread([1000 * s for s in pages]),
     }
 
 
 _NOW = in_memory_world().clock.now()
 
 
-def sqlite_figures(scale: float, folder: Path) -> dict[str, float]:
-    """The SQLite figures at `scale`."""
+def sqlite_figures(scale: float, folder: Path) -> dict[str, Any]:
+    """The SQLite figures at `scale`, `RUNS` rounds."""
     snapshot = synthetic_snapshot(scale)
+    label = scale_label(len(snapshot.responsables))
     template = folder / "empty.db"
     SqlStorage.open(f"sqlite:///{template}", migrate=True).close()
-    first_db, raw_db = folder / "integrated.db", folder / "raw.db"
-    shutil.copyfile(template, first_db)
-    shutil.copyfile(template, raw_db)
-    memory = integrate(InMemoryStorage(), snapshot)
-    storage = SqlStorage.open(f"sqlite:///{first_db}")
-    first = integrate(storage, snapshot)
-    again = integrate(storage, snapshot)
-    read = read_models_ms(storage, [s.uai for s in snapshot.schools])
-    storage.close()
-    raw = raw_executemany(first_db, raw_db)
+    first: list[float] = []
+    again: list[float] = []
+    raw: list[float] = []
+    memory: list[float] = []
+    read: dict[str, dict[str, float]] = {}
+    for round_ in range(RUNS):
+        first_db, raw_db = folder / f"integrated{round_}.db", folder / f"raw{round_}.db"
+        shutil.copyfile(template, first_db)
+        shutil.copyfile(template, raw_db)
+        memory.append(integrate(InMemoryStorage(), snapshot))
+        storage = SqlStorage.open(f"sqlite:///{first_db}")
+        first.append(integrate(storage, snapshot))
+        again.append(integrate(storage, snapshot))
+        if round_ == RUNS - 1:
+            read = read_models_ms(storage, [s.uai for s in snapshot.schools])
+        storage.close()
+        raw.append(raw_executemany(first_db, raw_db))
+        first_db.unlink()
+        raw_db.unlink()
     return {
         "guardians": float(len(snapshot.responsables)),
         "pupils": float(len(snapshot.students)),
-        "integrate_s": first,
-        "raw_executemany_s": raw,
-        "integrate_over_raw": first / raw,
-        "in_memory_integrate_s": memory,
-        "reintegrate_s": again,
-        "reintegrate_over_first": again / first,
-        **read,
+        "integrate_s": spread(first),
+        "raw_executemany_s": spread(raw),
+        "integrate_over_raw": spread([f / r for f, r in zip(first, raw, strict=True)]),
+        "in_memory_integrate_s": spread(memory),
+        "reintegrate_s": spread(again),
+        "reintegrate_over_first": spread([a / f for a, f in zip(again, first, strict=True)]),
+        **{f"{key}_{label}": value for key, value in read.items()},
     }
 
 
@@ -238,43 +253,50 @@ def postgres_url(folder: Path) -> Iterator[str | None]:
         run("pg_ctl", "-D", str(data), "-m", "fast", "-w", "stop")
 
 
-def postgres_figures(scale: float, url: str) -> dict[str, float]:
-    """The PostgreSQL figures at `scale` (integration, re-integration, read models)."""
+def postgres_figures(scale: float, url: str) -> dict[str, Any]:
+    """The PostgreSQL figures at `scale` (integration, re-integration, read models); the
+    integrations are timed once each on one server (a fresh database per round would need a
+    server per round), the read models 25 times.
+    """
     snapshot = synthetic_snapshot(scale)
+    label = scale_label(len(snapshot.responsables))
     storage = SqlStorage.open(url, migrate=True)
     first = integrate(storage, snapshot)
-    again = integrate(storage, snapshot)
+    again = [integrate(storage, snapshot) for _ in range(RUNS)]
     with storage.engine.connect() as connection:
         connection.exec_driver_sql("ANALYZE")
     read = read_models_ms(storage, [s.uai for s in snapshot.schools])
     storage.close()
     return {
         "pg_guardians": float(len(snapshot.responsables)),
-        "pg_integrate_s": first,
-        "pg_reintegrate_s": again,
-        "pg_reintegrate_over_first": again / first,
-        **{f"pg_{k}": v for k, v in read.items()},
+        f"pg_integrate_s_{label}": first,
+        f"pg_reintegrate_s_{label}": spread(again),
+        **{f"pg_{key}_{label}": value for key, value in read.items()},
     }
 
 
-def main() -> dict[str, float]:
-    """Measure everything once and print the figures."""
+def main() -> dict[str, Any]:
+    """Measure everything and print the figures. PostgreSQL is measured when its binaries (or
+    ``EDUCONNECT_BENCH_PG_URL``) are there; ``EDUCONNECT_BENCH_PG=0`` skips it explicitly,
+    otherwise a missing server is an error.
+    """
     folder = Path(tempfile.mkdtemp(prefix="educonnect-bench-"))
     folder.chmod(0o711)  # the PostgreSQL server's user must reach its own folder inside
     try:
         figures: dict[str, Any] = {"scale": SCALE, **sqlite_figures(SCALE, folder)}
-        pg_folder = folder / "pg"
-        pg_folder.mkdir()
-        with postgres_url(pg_folder) as url:
-            if url is None:
-                print("PostgreSQL binaries not found: PostgreSQL figures skipped", file=sys.stderr)
-            else:
+        if os.environ.get("EDUCONNECT_BENCH_PG", "1") != "0":
+            pg_folder = folder / "pg"
+            pg_folder.mkdir()
+            with postgres_url(pg_folder) as url:
+                if url is None:
+                    raise MissingFigure(
+                        "PostgreSQL binaries not found (`make postgres`), "
+                        "or set EDUCONNECT_BENCH_PG=0 to skip its figures"
+                    )
                 figures.update(postgres_figures(SCALE / 10, url))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    for name, value in figures.items():
-        print(f"{name:32s} {value:14.4f}")
-    print(json.dumps(figures))
+    print(json.dumps(figures, indent=2))
     return figures
 
 

@@ -41,6 +41,8 @@ __all__ = ["SqlAccounts", "account_statements", "chunks", "insert_accounts"]
 
 T = TypeVar("T")
 
+_DIGITS = "0123456789"
+
 
 def chunks(items: Collection[T], size: int) -> Iterator[list[T]]:
     """`items` in lists of at most `size`."""
@@ -192,19 +194,23 @@ class SqlAccounts:
         """Every login equal to one of `bases` or to one followed by digits."""
         uow = self._uow
         wanted = set(bases)
-        taken = {
-            a.login.value
-            for a in uow.pending_adds.values()
-            if a.login.value.rstrip("0123456789") in wanted
-        }
+        # `login_base` is the login without its trailing digits: a base may end with digits
+        # itself (« p.parent1002 »), so ask for the bases' stems and keep base + digits.
+        stems = {base.rstrip(_DIGITS) for base in wanted}
+
+        def homonym(login: str) -> bool:
+            cut = len(login.rstrip(_DIGITS))
+            return any(login[:end] in wanted for end in range(cut, len(login) + 1))
+
+        taken = {a.login.value for a in uow.pending_adds.values() if homonym(a.login.value)}
         if not wanted:
             return taken
         uow.flush()
         with uow.guard():
             dialect = uow.connection.dialect
             query = f"SELECT login FROM accounts WHERE {in_ids('login_base', dialect)}"  # noqa: S608
-            found = uow.connection.exec_driver_sql(query, (ids_parameter(wanted, dialect),))
-            taken.update(login for (login,) in found)
+            found = uow.connection.exec_driver_sql(query, (ids_parameter(stems, dialect),))
+            taken.update(login for (login,) in found if homonym(login))
         return taken
 
     def add(self, account: Account) -> None:

@@ -5,8 +5,9 @@ The public API is re-exported here; `educonnect_core.testing` holds the in-memor
 test support other teams can reuse.
 """
 
-from educonnect_core.application import EduConnect
-from educonnect_core.defaults import ScryptHasher, SystemClock, SystemSecrets
+import importlib
+from typing import TYPE_CHECKING, Final
+
 from educonnect_core.domain.account import (
     HIDDEN_PASSWORD,
     Account,
@@ -107,29 +108,88 @@ from educonnect_core.ports import (
     Storage,
     UnitOfWork,
 )
-from educonnect_core.services.administration import Administration
-from educonnect_core.services.exports import CSV_HEADER, csv_bytes, export_filename
-from educonnect_core.services.integration import IntegrationReport, Rejection
-from educonnect_core.services.portal import (
-    FirstConnectionRequired,
-    LoginResult,
-    PasswordChangeRequired,
-    PendingActivation,
-    Portal,
-    Session,
-)
-from educonnect_core.services.relay import DeliveryReport, OutboxRelay
-from educonnect_core.services.reports import (
-    CONFIRMATIONS,
-    MESSAGES,
-    AccountOutcome,
-    AccountPage,
-    ActionReport,
-    ChildView,
-    Reminder,
-    Skip,
-)
-from educonnect_core.services.statistics import StatisticsPage
+
+# The application, the services and the standard adapters are imported on first use (PEP 562):
+# `import educonnect_core` then costs the domain only (issue 14: start-up time of every tool that
+# imports the package for one value type). Type checkers see ordinary imports.
+if TYPE_CHECKING:
+    from educonnect_core.application import EduConnect
+    from educonnect_core.defaults import ScryptHasher, SystemClock, SystemSecrets
+    from educonnect_core.services.administration import Administration
+    from educonnect_core.services.exports import CSV_HEADER, csv_bytes, export_filename
+    from educonnect_core.services.integration import IntegrationReport, Rejection
+    from educonnect_core.services.portal import (
+        FirstConnectionRequired,
+        LoginResult,
+        PasswordChangeRequired,
+        PendingActivation,
+        Portal,
+        Session,
+    )
+    from educonnect_core.services.relay import DeliveryReport, OutboxRelay
+    from educonnect_core.services.reports import (
+        CONFIRMATIONS,
+        MESSAGES,
+        AccountOutcome,
+        AccountPage,
+        ActionReport,
+        ChildView,
+        Reminder,
+        Skip,
+    )
+    from educonnect_core.services.statistics import StatisticsPage
+
+_LAZY: Final[dict[str, str]] = {
+    "EduConnect": "educonnect_core.application",
+    **dict.fromkeys(("ScryptHasher", "SystemClock", "SystemSecrets"), "educonnect_core.defaults"),
+    "Administration": "educonnect_core.services.administration",
+    **dict.fromkeys(
+        ("CSV_HEADER", "csv_bytes", "export_filename"), "educonnect_core.services.exports"
+    ),
+    **dict.fromkeys(("IntegrationReport", "Rejection"), "educonnect_core.services.integration"),
+    **dict.fromkeys(
+        (
+            "FirstConnectionRequired",
+            "LoginResult",
+            "PasswordChangeRequired",
+            "PendingActivation",
+            "Portal",
+            "Session",
+        ),
+        "educonnect_core.services.portal",
+    ),
+    **dict.fromkeys(("DeliveryReport", "OutboxRelay"), "educonnect_core.services.relay"),
+    **dict.fromkeys(
+        (
+            "CONFIRMATIONS",
+            "MESSAGES",
+            "AccountOutcome",
+            "AccountPage",
+            "ActionReport",
+            "ChildView",
+            "Reminder",
+            "Skip",
+        ),
+        "educonnect_core.services.reports",
+    ),
+    "StatisticsPage": "educonnect_core.services.statistics",
+}
+
+
+def __getattr__(name: str) -> object:
+    """The lazily imported public names: the module is imported on first access."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later accesses are plain attribute reads
+    return value
+
+
+def __dir__() -> list[str]:
+    """The module's names, the lazy ones included."""
+    return sorted({*globals(), *_LAZY})
+
 
 __version__ = "0.1.0"
 

@@ -326,3 +326,31 @@ class TestLaneConflicts:
             assert set(uow.accounts.get_many([r.responsable_id for r in new])) == set()
             assert uow.accounts.logins_taken({"j.dupont", "l.nom"}) == {"j.dupont"}
         assert _indexes(fresh) == indexes
+
+
+class TestLoginsTakenAsInMemory:
+    """`logins_taken` finds the same logins as the in-memory reference when a login base itself
+    ends with digits (« p.parent1002 », a surname with digits): a guardian of an earlier group
+    or run holding that login must not be given it again (it was, and the insert failed with
+    `ConcurrentChange`).
+    """
+
+    @pytest.mark.parametrize("committed", [True, False])
+    def test_base_ending_with_digits(self, fresh: SqlStorage, committed: bool) -> None:
+        logins = ("p.parent1002", "p.parent10022", "p.parent", "p.parent1002x", "p.parent100")
+        bases = {"p.parent1002", "p.parent10"}
+        found: dict[str, set[str]] = {}
+        for name, storage in (("sql", fresh), ("reference", InMemoryStorage())):
+            with storage.unit_of_work() as uow:
+                for n, login in enumerate(logins):
+                    responsable = Responsable(f"RL{n}", "PARENT", "Paul")
+                    uow.accounts.add(Account.pre_create(responsable, Login(login), "AB23", _NOW))
+                if committed:
+                    uow.commit()
+                else:
+                    found[name] = uow.accounts.logins_taken(bases)
+            if committed:
+                with storage.unit_of_work() as uow:
+                    found[name] = uow.accounts.logins_taken(bases)
+        assert found["reference"] == {"p.parent1002", "p.parent10022", "p.parent100"}
+        assert found["sql"] == found["reference"]

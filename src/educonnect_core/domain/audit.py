@@ -13,7 +13,6 @@ check that too.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable
 from datetime import UTC
@@ -66,6 +65,8 @@ def chain_digest(previous: str, entry: AuditEntry) -> str:
     """The digest of `entry` recorded after an entry of digest `previous` (`GENESIS` for the
     first): hex SHA-256 of `previous`, a newline, and `canonical_bytes(entry)`.
     """
+    import hashlib  # noqa: PLC0415 - on first use: `import educonnect_core` stays light (issue 14)
+
     return hashlib.sha256(previous.encode("ascii") + b"\n" + canonical_bytes(entry)).hexdigest()
 
 
