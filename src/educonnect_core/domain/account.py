@@ -141,6 +141,8 @@ class Account:
     login_failures: FailureCounter = FailureCounter()
     birth_date_failures: FailureCounter = FailureCounter()
     activation: ActivationLink | None = None
+    #: The FranceConnect identity (`sub`) bound at the first FranceConnect connection.
+    franceconnect_sub: str | None = None
     #: The generation of the credentials: one more at every reset, password or e-mail change.
     #: Login failures counted under an older generation no longer count (the storage keeps the
     #: counter apart from the versioned state, tagged with the generation it counts against).
@@ -320,16 +322,25 @@ class Account:
         self.activation = None
         self.activated_at = now
 
-    def self_activate(self, now: datetime, origin: Origin, password_hash: str | None) -> bool:
+    def self_activate(
+        self,
+        now: datetime,
+        origin: Origin,
+        password_hash: str | None,
+        email: Email | None = None,
+    ) -> bool:
         """SMS sign-up or FranceConnect: a not-yet-activated account becomes ACTIVATED with that
         origin. An account already activated keeps its origin; returns whether it changed.
 
         Self-activation erases any provisional password (issue 9.8): with `password_hash` (SMS)
         the chosen one replaces it, without (FranceConnect) the account has `NoPassword`; a
-        password the guardian already chose is kept.
+        password the guardian already chose is kept. `email`, if given, becomes the guardian's own
+        address.
         """
         if origin not in (Origin.RESPONSABLE, Origin.FRANCECONNECT):
             raise ValueError(f"self-activation has no origin {origin.name}")
+        if email is not None:
+            self.chosen_email = email
         if self.state is AccountState.ACTIVATED:
             if password_hash is not None:
                 self.change_password(now, password_hash)
@@ -364,3 +375,9 @@ class Account:
         self._new_credentials(
             self.password, link if self.state is AccountState.ACTIVATING else None
         )
+
+    def bind_franceconnect(self, sub: str) -> None:
+        """Bind the FranceConnect identity `sub`: from now on it logs in to this account."""
+        if not sub:
+            raise ValueError("a FranceConnect sub cannot be empty")
+        self.franceconnect_sub = sub

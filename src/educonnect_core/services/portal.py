@@ -35,9 +35,10 @@ from educonnect_core.errors import (
     InvalidField,
     NotFound,
 )
-from educonnect_core.ports import UnitOfWork
+from educonnect_core.ports import SmsSender, UnitOfWork
 from educonnect_core.services.administration import activation_letter
 from educonnect_core.services.runtime import Runtime, token_digest
+from educonnect_core.services.sms import SmsCodes
 
 __all__ = [
     "FirstConnectionRequired",
@@ -103,8 +104,10 @@ def named_child(children: Sequence[Student]) -> Student:
 class Portal:
     """The guardian-side use cases; obtained from `EduConnect.portal()`."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, sms: SmsSender | None = None) -> None:
         self._rt = runtime
+        #: The SMS one-time codes (guide v1.9 det. §1.3.4); needs the `SmsSender`.
+        self.sms = SmsCodes(runtime, sms)
 
     def __repr__(self) -> str:
         return "<Portal>"
