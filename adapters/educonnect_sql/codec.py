@@ -112,6 +112,7 @@ ACCOUNT_COLUMNS: Final = (
     "credentials",
     "login_blocked",
     "login_failures_for",
+    "franceconnect_sub",
     "version",
 )
 
@@ -200,6 +201,7 @@ def account_values(
         account.credentials,
         login_failures.blocked,
         account.credentials,
+        account.franceconnect_sub,
         version,
     )
 
@@ -276,6 +278,7 @@ def account_from_values(
         credentials,
         login_blocked,
         login_failures_for,
+        franceconnect_sub,
         version,
     ) = values
     password: Password
@@ -321,6 +324,7 @@ def account_from_values(
             None if birth_date_locked_until is None else instant(birth_date_locked_until),
         ),
         activation,
+        franceconnect_sub,
         credentials,
         version,
     )

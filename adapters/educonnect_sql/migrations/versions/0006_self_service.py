@@ -1,0 +1,61 @@
+"""The guardian's self-service paths (issue 13): FranceConnect identities, merged accounts, SMS
+one-time codes.
+
+Adds `accounts.franceconnect_sub` (indexed), the `account_aliases` table (a merged account's
+directory record → the surviving account) and the `one_time_codes` table (digests only).
+
+Revision ID: 0006
+Revises: 0004
+Create Date: 2026-12-02
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0006"
+down_revision: str | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+INSTANT: Final = sa.DateTime(timezone=True)
+#: Text compared byte by byte (collation « C » on PostgreSQL; SQLite's default is binary).
+BINARY: Final = sa.Text().with_variant(sa.Text(collation="C"), "postgresql")
+
+
+def upgrade() -> None:
+    """Add the column and the two tables."""
+    with op.batch_alter_table("accounts") as batch:
+        batch.add_column(sa.Column("franceconnect_sub", sa.Text(), nullable=True))
+        batch.create_index("ix_accounts_franceconnect_sub", ["franceconnect_sub"])
+    op.create_table(
+        "account_aliases",
+        sa.Column("responsable_id", BINARY, primary_key=True),
+        sa.Column("account_id", BINARY, nullable=False),
+    )
+    op.create_index("ix_account_aliases_account", "account_aliases", ["account_id"])
+    op.create_table(
+        "one_time_codes",
+        sa.Column("line", sa.String(20), primary_key=True),
+        sa.Column("purpose", sa.String(16), nullable=False),
+        sa.Column("digest", sa.Text(), nullable=True),
+        sa.Column("proven", sa.Boolean(), nullable=False),
+        sa.Column("sent_at", INSTANT, nullable=False),
+        sa.Column("expires_at", INSTANT, nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("locked_until", INSTANT, nullable=True),
+    )
+
+
+def downgrade() -> None:
+    """Drop them (merged accounts stay deleted; their aliases are lost)."""
+    op.drop_table("one_time_codes")
+    op.drop_index("ix_account_aliases_account", table_name="account_aliases")
+    op.drop_table("account_aliases")
+    with op.batch_alter_table("accounts") as batch:
+        batch.drop_index("ix_accounts_franceconnect_sub")
+        batch.drop_column("franceconnect_sub")

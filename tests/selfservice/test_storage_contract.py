@@ -1,0 +1,33 @@
+"""The self-service storage contract, run on the in-memory storage and on SQLite."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from educonnect_core.ports import Storage
+from educonnect_core.testing import InMemoryStorage
+from educonnect_core.testing.contract_selfservice import SelfServiceContract
+from educonnect_sql import SqlStorage
+
+
+class TestInMemorySelfService(SelfServiceContract):
+    """The in-memory storage keeps codes, identities and merges as the contract says."""
+
+    def make_storage(self) -> Storage:
+        return InMemoryStorage()
+
+
+class TestSqliteSelfService(SelfServiceContract):
+    """SQLite keeps codes, identities and merges as the contract says."""
+
+    def make_storage(self) -> Storage:
+        folder = Path(tempfile.mkdtemp(prefix="educonnect-selfservice-"))
+        return SqlStorage.open(f"sqlite:///{folder / 'db.sqlite'}", migrate=True)
+
+    def dispose(self, storage: Storage) -> None:
+        assert isinstance(storage, SqlStorage)
+        folder = Path(storage.where).parent
+        storage.close()
+        shutil.rmtree(folder, ignore_errors=True)
