@@ -37,7 +37,14 @@ from educonnect_core.errors import (
 )
 from educonnect_core.ports import SmsSender, UnitOfWork
 from educonnect_core.services.administration import activation_letter
+from educonnect_core.services.franceconnect import (
+    FranceConnect,
+    FranceConnectIdentity,
+    FranceConnectLinkRequired,
+)
+from educonnect_core.services.merge import AccountMerge, MergeResult
 from educonnect_core.services.runtime import Runtime, token_digest
+from educonnect_core.services.signup import ChildToConfirm, SmsSignUp
 from educonnect_core.services.sms import SmsCodes
 
 __all__ = [
@@ -108,6 +115,9 @@ class Portal:
         self._rt = runtime
         #: The SMS one-time codes (guide v1.9 det. §1.3.4); needs the `SmsSender`.
         self.sms = SmsCodes(runtime, sms)
+        self._signup = SmsSignUp(self)
+        self._franceconnect = FranceConnect(self)
+        self._merge = AccountMerge(self)
 
     def __repr__(self) -> str:
         return "<Portal>"
@@ -626,3 +636,69 @@ class Portal:
             )
             uow.commit()
         return account.login.value
+
+    # -- self-service with the core's own SMS codes (issue 13) ----------------------------------
+
+    def sms_children(
+        self, *, surname: str, first_name: str, mobile: str, proof: str
+    ) -> tuple[ChildToConfirm, ...]:
+        """The children an SMS sign-up may attach (see `services.signup.SmsSignUp.children`)."""
+        return self._signup.children(
+            surname=surname, first_name=first_name, mobile=mobile, proof=proof
+        )
+
+    def sms_sign_up(
+        self,
+        *,
+        surname: str,
+        first_name: str,
+        mobile: str,
+        proof: str,
+        birth_dates: Mapping[str, date],
+        new_password: str,
+        email: str,
+    ) -> str:
+        """Self sign-up with the proof of `sms.verify` (purpose SIGN_UP): see
+        `services.signup.SmsSignUp.sign_up`. Returns the login.
+        """
+        return self._signup.sign_up(
+            surname=surname,
+            first_name=first_name,
+            mobile=mobile,
+            proof=proof,
+            birth_dates=birth_dates,
+            new_password=new_password,
+            email=email,
+        )
+
+    def franceconnect_login(
+        self, identity: FranceConnectIdentity
+    ) -> Session | FranceConnectLinkRequired:
+        """Log in with a FranceConnect identity the host verified (`services.franceconnect`)."""
+        found = self._franceconnect.login(identity)
+        return Session(found) if isinstance(found, str) else found
+
+    def franceconnect_link(
+        self,
+        identity: FranceConnectIdentity,
+        *,
+        mobile: str,
+        proof: str,
+        birth_dates: Mapping[str, date],
+    ) -> str:
+        """The first FranceConnect connection (`services.franceconnect.FranceConnect.link`)."""
+        return self._franceconnect.link(
+            identity, mobile=mobile, proof=proof, birth_dates=birth_dates
+        )
+
+    def merge_accounts(
+        self, login: str, password: str, *, other_login: str, other_password: str
+    ) -> MergeResult:
+        """Merge a second account proven by its password (`services.merge`)."""
+        return self._merge.with_password(
+            login, password, other_login=other_login, other_password=other_password
+        )
+
+    def merge_by_sms(self, login: str, password: str, *, mobile: str, proof: str) -> MergeResult:
+        """Merge the other accounts of a line proven by an SMS code (`services.merge`)."""
+        return self._merge.with_sms(login, password, mobile=mobile, proof=proof)
