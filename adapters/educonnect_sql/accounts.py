@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from educonnect_core.domain.account import Account, FailureCounter
 from educonnect_core.domain.policy import Throttle
-from educonnect_core.domain.values import Mobile
+from educonnect_core.domain.values import Email, Mobile
 from educonnect_core.errors import ConcurrentChange
 from educonnect_sql.bulk import (
     Statements,
@@ -192,6 +192,19 @@ class SqlAccounts:
         """The account bound to FranceConnect identity `sub`, if any."""
         found = self._rows(select(ACCOUNTS).where(ACCOUNTS.c.franceconnect_sub == sub))
         return found[0] if found else None
+
+    def by_recovery_digest(self, digest: str) -> Account | None:
+        """The account whose pending recovery link has this digest, if any."""
+        found = self._rows(select(ACCOUNTS).where(ACCOUNTS.c.recovery_digest == digest))
+        return found[0] if found else None
+
+    def by_email(self, email: Email) -> Sequence[Account]:
+        """The accounts whose own (chosen) address is `email`, by login."""
+        return self._rows(
+            select(ACCOUNTS)
+            .where(ACCOUNTS.c.chosen_email == email.value)
+            .order_by(ACCOUNTS.c.login)
+        )
 
     def merge_into(self, account: Account, survivor_id: str) -> None:
         """Delete `account`'s row now (if its version is still the one read, else

@@ -113,6 +113,9 @@ ACCOUNT_COLUMNS: Final = (
     "login_blocked",
     "login_failures_for",
     "franceconnect_sub",
+    "recovery_digest",
+    "recovery_email",
+    "recovery_expires_at",
     "version",
 )
 
@@ -157,6 +160,7 @@ def account_values(
     """
     password = account.password
     activation = account.activation
+    recovery = account.recovery
     login = account.login.value
     mobile = account.mobile
     directory_email = account.directory_email
@@ -202,6 +206,9 @@ def account_values(
         login_failures.blocked,
         account.credentials,
         account.franceconnect_sub,
+        None if recovery is None else recovery.digest,
+        None if recovery is None else recovery.email.value,
+        None if recovery is None else instant(recovery.expires_at),
         version,
     )
 
@@ -279,6 +286,9 @@ def account_from_values(
         login_blocked,
         login_failures_for,
         franceconnect_sub,
+        recovery_digest,
+        recovery_email,
+        recovery_expires_at,
         version,
     ) = values
     password: Password
@@ -325,6 +335,9 @@ def account_from_values(
         ),
         activation,
         franceconnect_sub,
+        None
+        if recovery_digest is None
+        else ActivationLink(recovery_digest, Email(recovery_email), instant(recovery_expires_at)),
         credentials,
         version,
     )

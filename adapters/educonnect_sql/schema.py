@@ -201,9 +201,15 @@ ACCOUNTS: Final = Table(
     Column("login_failures_for", Integer, nullable=False, server_default="0"),
     #: The FranceConnect identity bound at the first FranceConnect connection (`sub`).
     Column("franceconnect_sub", Text, nullable=True),
+    #: The pending forgotten-password link (digest only), like the activation link.
+    Column("recovery_digest", Text, nullable=True),
+    Column("recovery_email", Text, nullable=True),
+    Column("recovery_expires_at", UtcDateTime, nullable=True),
     Column("version", Integer, nullable=False),
     Index("ix_accounts_login_base", "login_base"),
     Index("ix_accounts_franceconnect_sub", "franceconnect_sub"),
+    Index("ix_accounts_recovery_digest", "recovery_digest"),
+    Index("ix_accounts_chosen_email", "chosen_email"),
     Index("ix_accounts_mobile_line", "mobile_line"),
     Index("ix_accounts_activation_digest", "activation_digest"),
 )

@@ -21,7 +21,7 @@ from educonnect_core.domain.records import AccountList, AuditEntry, Document, Ou
 from educonnect_core.domain.selection import Page, Selection
 from educonnect_core.domain.sms import OneTimeCode
 from educonnect_core.domain.statistics import SchoolStatistics
-from educonnect_core.domain.values import Mobile, Uai
+from educonnect_core.domain.values import Email, Mobile, Uai
 
 __all__ = [
     "Accounts",
@@ -257,6 +257,14 @@ class Accounts(Protocol):
 
     def by_franceconnect_sub(self, sub: str) -> Account | None:
         """The account bound to FranceConnect identity `sub`, if any."""
+        ...
+
+    def by_recovery_digest(self, digest: str) -> Account | None:
+        """The account whose pending forgotten-password link has this token digest, if any."""
+        ...
+
+    def by_email(self, email: Email) -> Sequence[Account]:
+        """The accounts whose own address (`Account.chosen_email`) is `email`, by login."""
         ...
 
     def merge_into(self, account: Account, survivor_id: str) -> None:

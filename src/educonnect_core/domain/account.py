@@ -143,6 +143,8 @@ class Account:
     activation: ActivationLink | None = None
     #: The FranceConnect identity (`sub`) bound at the first FranceConnect connection.
     franceconnect_sub: str | None = None
+    #: The pending forgotten-password link (same shape as the activation link), if any.
+    recovery: ActivationLink | None = None
     #: The generation of the credentials: one more at every reset, password or e-mail change.
     #: Login failures counted under an older generation no longer count (the storage keeps the
     #: counter apart from the versioned state, tagged with the generation it counts against).
@@ -300,6 +302,7 @@ class Account:
         """
         self.password = password
         self.activation = link
+        self.recovery = None
         self.credentials += 1
         self.login_failures = FailureCounter()
 
@@ -381,3 +384,19 @@ class Account:
         if not sub:
             raise ValueError("a FranceConnect sub cannot be empty")
         self.franceconnect_sub = sub
+
+    def begin_recovery(self, link: ActivationLink) -> None:
+        """A forgotten password (guide v1.9 det. §1.3.3): `link` replaces any pending recovery
+        link. ACTIVATED accounts only (the others have their letter or their activation link).
+        """
+        if self.state is not AccountState.ACTIVATED:
+            raise ActionNotAllowed(self.account_id, self.state.name, "RECOVER_PASSWORD")
+        self.recovery = link
+
+    def recover_password(self, now: datetime, password_hash: str) -> None:
+        """The guardian chose a new password through a recovery path (e-mail link or SMS code):
+        it replaces the old one and every outstanding link stops working.
+        """
+        if self.state is not AccountState.ACTIVATED:
+            raise ActionNotAllowed(self.account_id, self.state.name, "RECOVER_PASSWORD")
+        self.change_password(now, password_hash)

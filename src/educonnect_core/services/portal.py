@@ -43,6 +43,7 @@ from educonnect_core.services.franceconnect import (
     FranceConnectLinkRequired,
 )
 from educonnect_core.services.merge import AccountMerge, MergeResult
+from educonnect_core.services.recovery import Recovery
 from educonnect_core.services.runtime import Runtime, token_digest
 from educonnect_core.services.signup import ChildToConfirm, SmsSignUp
 from educonnect_core.services.sms import SmsCodes
@@ -118,6 +119,7 @@ class Portal:
         self._signup = SmsSignUp(self)
         self._franceconnect = FranceConnect(self)
         self._merge = AccountMerge(self)
+        self._recovery = Recovery(self)
 
     def __repr__(self) -> str:
         return "<Portal>"
@@ -702,3 +704,24 @@ class Portal:
     def merge_by_sms(self, login: str, password: str, *, mobile: str, proof: str) -> MergeResult:
         """Merge the other accounts of a line proven by an SMS code (`services.merge`)."""
         return self._merge.with_sms(login, password, mobile=mobile, proof=proof)
+
+    def forgot_by_email(self, identifier: str) -> None:
+        """Forgotten login or password: e-mail the login and a recovery link to the accounts
+        `identifier` (a login or an address) names (`services.recovery`). Returns nothing,
+        whether or not an account exists.
+        """
+        self._recovery.request_by_email(identifier)
+
+    def recover_by_email(self, token: str, new_password: str) -> str:
+        """Choose a new password through the recovery link; returns the login."""
+        return self._recovery.recover_by_email(token, new_password)
+
+    def forgotten_logins_by_sms(self, mobile: str, proof: str) -> tuple[str, ...]:
+        """The logins of the line proven by an SMS code (purpose RECOVERY)."""
+        return self._recovery.logins_by_sms(mobile, proof)
+
+    def recover_by_sms(self, *, mobile: str, proof: str, login: str, new_password: str) -> None:
+        """Choose a new password for `login`, proven by an SMS code (purpose RECOVERY)."""
+        self._recovery.password_by_sms(
+            mobile=mobile, proof=proof, login=login, new_password=new_password
+        )

@@ -14,10 +14,11 @@ from datetime import timedelta
 import attrs
 import pytest
 
-from educonnect_core.domain.account import FailureCounter
+from educonnect_core.domain.account import ActivationLink, FailureCounter
 from educonnect_core.domain.lifecycle import AccountState
 from educonnect_core.domain.policy import Throttle
 from educonnect_core.domain.sms import OneTimeCode, SmsPurpose
+from educonnect_core.domain.values import Email
 from educonnect_core.errors import ConcurrentChange
 from educonnect_core.ports import Storage
 from educonnect_core.testing.contract import T0, _Base, account
@@ -131,3 +132,18 @@ class SelfServiceContract(_Base):
         with storage.unit_of_work() as uow:
             assert uow.accounts.get("R1") is not None
             assert uow.accounts.aliases(["R1"]) == {}
+
+    def test_a_recovery_link_and_chosen_address_find_the_account(self, storage: Storage) -> None:
+        """The pending recovery link reads back and is found by its digest; the chosen address
+        finds the account.
+        """
+        original = account("R1", "j.dupont", state=AccountState.ACTIVATED)
+        original.chosen_email = Email("jean@example.org")
+        original.recovery = ActivationLink("dg", Email("jean@example.org"), T0)
+        self.put(storage, original)
+        with storage.unit_of_work() as uow:
+            found = uow.accounts.by_recovery_digest("dg")
+            assert uow.accounts.by_recovery_digest("other") is None
+            by_email = uow.accounts.by_email(Email("jean@example.org"))
+        assert found == attrs.evolve(original, version=1)
+        assert [a.account_id for a in by_email] == ["R1"]

@@ -25,7 +25,7 @@ from educonnect_core.domain.records import AuditEntry, OutboxMessage
 from educonnect_core.domain.selection import Page, ResponsableRow, Selection, select_rows
 from educonnect_core.domain.sms import OneTimeCode
 from educonnect_core.domain.statistics import Enrolment, SchoolStatistics, compute_statistics
-from educonnect_core.domain.values import Mobile, Uai
+from educonnect_core.domain.values import Email, Mobile, Uai
 from educonnect_core.errors import ConcurrentChange, StorageError
 
 __all__ = ["InMemoryStorage", "InMemoryUnitOfWork"]
@@ -360,6 +360,21 @@ class _Accounts:
             if account is not None and account.franceconnect_sub == sub:
                 return account
         return None
+
+    def by_recovery_digest(self, digest: str) -> Account | None:
+        for account_id in list(self._uow.all_account_ids()):
+            account = self._uow.account(account_id)
+            if account and account.recovery and account.recovery.digest == digest:
+                return account
+        return None
+
+    def by_email(self, email: Email) -> Sequence[Account]:
+        found = []
+        for account_id in list(self._uow.all_account_ids()):
+            account = self._uow.account(account_id)
+            if account is not None and account.chosen_email == email:
+                found.append(account)
+        return sorted(found, key=lambda a: a.login.value)
 
     def merge_into(self, account: Account, survivor_id: str) -> None:
         if account.account_id == survivor_id:

@@ -1,8 +1,10 @@
 """The guardian's self-service paths (issue 13): FranceConnect identities, merged accounts, SMS
 one-time codes.
 
-Adds `accounts.franceconnect_sub` (indexed), the `account_aliases` table (a merged account's
-directory record → the surviving account) and the `one_time_codes` table (digests only).
+Adds `accounts.franceconnect_sub`, the pending forgotten-password link (`accounts.recovery_*`),
+an index on `accounts.chosen_email` (recovery by e-mail), the `account_aliases` table (a merged
+account's directory record → the surviving account) and the `one_time_codes` table (digests
+only).
 
 Revision ID: 0006
 Revises: 0004
@@ -31,7 +33,12 @@ def upgrade() -> None:
     """Add the column and the two tables."""
     with op.batch_alter_table("accounts") as batch:
         batch.add_column(sa.Column("franceconnect_sub", sa.Text(), nullable=True))
+        batch.add_column(sa.Column("recovery_digest", sa.Text(), nullable=True))
+        batch.add_column(sa.Column("recovery_email", sa.Text(), nullable=True))
+        batch.add_column(sa.Column("recovery_expires_at", INSTANT, nullable=True))
         batch.create_index("ix_accounts_franceconnect_sub", ["franceconnect_sub"])
+        batch.create_index("ix_accounts_recovery_digest", ["recovery_digest"])
+        batch.create_index("ix_accounts_chosen_email", ["chosen_email"])
     op.create_table(
         "account_aliases",
         sa.Column("responsable_id", BINARY, primary_key=True),
@@ -57,5 +64,10 @@ def downgrade() -> None:
     op.drop_index("ix_account_aliases_account", table_name="account_aliases")
     op.drop_table("account_aliases")
     with op.batch_alter_table("accounts") as batch:
+        batch.drop_index("ix_accounts_chosen_email")
+        batch.drop_index("ix_accounts_recovery_digest")
         batch.drop_index("ix_accounts_franceconnect_sub")
+        batch.drop_column("recovery_expires_at")
+        batch.drop_column("recovery_email")
+        batch.drop_column("recovery_digest")
         batch.drop_column("franceconnect_sub")
