@@ -11,10 +11,12 @@ from __future__ import annotations
 from datetime import date
 
 import attrs
-from tests.core.support import CP, OTHER_UAI, PARC_CM1, UAI, Scene, pupil, rentree
+from tests.core.support import CP, OTHER_UAI, PARC_CM1, UAI, Scene, pupil, sample_feed
 
 from educonnect_core import Channel, Director, Portal, Responsable, Selection, Uai
 from educonnect_core.domain.sms import SmsPurpose, e164
+from educonnect_core.ports import Storage
+from educonnect_core.testing import in_memory_world
 from educonnect_core.testing.fakes import RecordingSms
 
 SOPHIE, SOPHIE_PARC = "r-sophie", "r-sophie-parc"
@@ -47,6 +49,18 @@ def _add_sophie(scene: Scene) -> None:
     )
 
 
+class Worlds:
+    """Where the scenario classes build their scenes: in memory here, on SQLite in a subclass."""
+
+    def storage(self) -> Storage | None:
+        """The storage of the next scene (None: in memory)."""
+        return None
+
+    def new(self, *, notify: bool = False) -> SelfScene:
+        """A fresh `self_scene` on this class's storage."""
+        return self_scene(notify=notify, storage=self.storage())
+
+
 @attrs.define
 class SelfScene:
     """A `Scene` plus the SMS gateway its portal sends codes through."""
@@ -65,9 +79,12 @@ class SelfScene:
         return self.portal.sms.verify(mobile, self.sms.last_code(e164(mobile)), purpose)
 
 
-def self_scene(*, notify: bool = False) -> SelfScene:
-    """The sample schools with Sophie's two records, integrated (and notified, if asked)."""
-    scene = rentree()
+def self_scene(*, notify: bool = False, storage: Storage | None = None) -> SelfScene:
+    """The sample schools with Sophie's two records, integrated (and notified, if asked), on
+    `storage` (in memory by default).
+    """
+    scene = Scene(in_memory_world(seed=7, storage=storage), sample_feed())
+    scene.integrate()
     _add_sophie(scene)
     scene.integrate()
     if notify:

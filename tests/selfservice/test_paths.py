@@ -15,7 +15,7 @@ from tests.selfservice.support import (
     SOPHIE_MOBILE,
     SOPHIE_PARC,
     SelfScene,
-    self_scene,
+    Worlds,
 )
 
 from educonnect_core import Selection, Uai
@@ -62,14 +62,14 @@ def _sign_up(s: SelfScene, *sids: str) -> str:
     )
 
 
-class TestSmsSignUp:
+class TestSmsSignUp(Worlds):
     """Self sign-up by SMS attaches every confirmed record and activates one account."""
 
     def test_both_records_are_offered_and_merged_into_one_activated_account(self) -> None:
         """Sophie, recorded in two schools, attaches both children: one ACTIVATED account with
         origin RESPONSABLE, her e-mail, both children; the other account is gone.
         """
-        s = self_scene()
+        s = self.new()
         proof = s.proof(SOPHIE_MOBILE, SmsPurpose.SIGN_UP)
         listed = s.portal.sms_children(
             surname="MARTIN", first_name="sophie", mobile=SOPHIE_MOBILE, proof=proof
@@ -99,14 +99,14 @@ class TestSmsSignUp:
 
     def test_one_record_only_when_one_child_is_confirmed(self) -> None:
         """Confirming only Nina activates her record's account and leaves the other alone."""
-        s = self_scene()
+        s = self.new()
         assert _sign_up(s, NINA) == FIRST
         assert _account_ids(s) == {SOPHIE, SOPHIE_PARC}
         assert s.scene.stored(SECOND).state is AccountState.NOT_NOTIFIED
 
     def test_a_proof_is_spent_by_the_sign_up(self) -> None:
         """The same proof cannot sign up twice."""
-        s = self_scene()
+        s = self.new()
         proof = s.proof(SOPHIE_MOBILE, SmsPurpose.SIGN_UP)
         kwargs = {
             "surname": "Martin",
@@ -122,14 +122,14 @@ class TestSmsSignUp:
             s.portal.sms_sign_up(**kwargs)  # type: ignore[arg-type]
 
 
-class TestFranceConnect:
+class TestFranceConnect(Worlds):
     """The first FranceConnect connection binds the `sub`; the next ones log in directly."""
 
     def test_first_time_links_then_logs_in_directly(self) -> None:
         """Unknown sub: link required; after mobile, code and birth dates the account is
         ACTIVATED with origin FRANCECONNECT, no password, and the sub logs straight in.
         """
-        s = self_scene(notify=True)
+        s = self.new(notify=True)
         identity = FranceConnectIdentity("fc-sub-1", "MARTIN", "Sophie Anne")
         assert isinstance(s.portal.franceconnect_login(identity), FranceConnectLinkRequired)
         assert s.scene.stored(FIRST).provisional
@@ -148,11 +148,11 @@ class TestFranceConnect:
         assert _account_ids(s) == {SOPHIE}
 
 
-class TestMerge:
+class TestMerge(Worlds):
     """An activated guardian brings a second account onto theirs."""
 
     def _activated(self, *, notify: bool = False) -> SelfScene:
-        s = self_scene(notify=notify)
+        s = self.new(notify=notify)
         assert _sign_up(s, NINA) == FIRST
         s.scene.world.clock.advance(s.scene.app.policy.sms_resend_cooldown)
         return s

@@ -1,0 +1,44 @@
+"""The self-service scenarios again, on SQLite: the SQL adapter keeps every rule of the paths."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from tests.selfservice import test_paths
+
+from educonnect_core.ports import Storage
+from educonnect_sql import SqlStorage
+
+
+class _OnSqlite:
+    @pytest.fixture(autouse=True)
+    def _folder(self, tmp_path: Path) -> Iterator[None]:
+        self._tmp = tmp_path
+        self._opened: list[SqlStorage] = []
+        yield
+        for storage in self._opened:
+            storage.close()
+
+    def storage(self) -> Storage | None:
+        name = f"db{next(_NUMBERS)}.sqlite"
+        opened = SqlStorage.open(f"sqlite:///{self._tmp / name}", migrate=True)
+        self._opened.append(opened)
+        return opened
+
+
+_NUMBERS = itertools.count()
+
+
+class TestSmsSignUpOnSqlite(_OnSqlite, test_paths.TestSmsSignUp):
+    """SMS sign-up on SQLite."""
+
+
+class TestFranceConnectOnSqlite(_OnSqlite, test_paths.TestFranceConnect):
+    """FranceConnect on SQLite."""
+
+
+class TestMergeOnSqlite(_OnSqlite, test_paths.TestMerge):
+    """Account merge on SQLite."""
