@@ -42,10 +42,10 @@ from educonnect_core.services.franceconnect import (
     FranceConnectIdentity,
     FranceConnectLinkRequired,
 )
-from educonnect_core.services.merge import AccountMerge, MergeResult
+from educonnect_core.services.merge import AccountMerge, MergeResult, absorb
 from educonnect_core.services.recovery import Recovery
 from educonnect_core.services.runtime import Runtime, token_digest
-from educonnect_core.services.signup import ChildToConfirm, SmsSignUp
+from educonnect_core.services.signup import ChildToConfirm, SmsSignUp, attach_children
 from educonnect_core.services.sms import SmsCodes
 
 __all__ = [
@@ -544,8 +544,10 @@ class Portal:
         new_password: str,
     ) -> str:
         """Self sign-up after the SMS code was checked by the host (guide §1.3.4): names and
-        mobile find the account, every child's birth date is confirmed, the chosen password is
-        set; the account becomes ACTIVATED with origin RESPONSABLE. Returns the login.
+        mobile find the accounts, every child's birth date is confirmed, the chosen password is
+        set; the account becomes ACTIVATED with origin RESPONSABLE. Returns the login. Every
+        record whose children are all confirmed is attached and merged into one account.
+        Prefer `sms_sign_up`, where the core checks the SMS code itself.
         """
         self._refuse_new_password(new_password, "RESPONSABLE", record="inscription", login=None)
         return self._self_activate(
@@ -616,14 +618,14 @@ class Portal:
                 )
                 uow.commit()
                 raise IdentityNotRecognised
-            account = candidates[0]
-            children = self._children(uow, account)
-            answers = {c.student_id: birth_dates.get(c.student_id) for c in children}
-            if any(day is None for day in answers.values()):
-                answers = {}
-            self._check_birth_dates(
-                uow, account, children, now, {k: v for k, v in answers.items() if v is not None}
-            )
+            # Every record of the guardian whose children are all confirmed is attached, and
+            # they are merged into one account (issue 13.2: not only `candidates[0]`).
+            ids = [a.account_id for a in candidates]
+            known = {c.student_id for k in uow.directory.children(ids).values() for c in k}
+            answers = {sid: day for sid, day in birth_dates.items() if sid in known}
+            account, others = attach_children(self, uow, candidates, answers, now)
+            for other in others:
+                absorb(self._rt, uow, account, other, now, how=origin.name.lower())
             password_hash = None if new_password is None else self._rt.hasher.hash(new_password)
             changed = account.self_activate(now, origin, password_hash)
             uow.accounts.update(account)
