@@ -6,10 +6,14 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
+from tests.sql.conftest import PostgresServer
+
 from educonnect_core.ports import Storage
 from educonnect_core.testing import InMemoryStorage
 from educonnect_core.testing.contract_selfservice import SelfServiceContract
 from educonnect_sql import SqlStorage
+from educonnect_sql.keys import Key
 
 
 class TestInMemorySelfService(SelfServiceContract):
@@ -31,3 +35,19 @@ class TestSqliteSelfService(SelfServiceContract):
         folder = Path(storage.where).parent
         storage.close()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.usefixtures("postgres")
+class TestPostgresSelfService(SelfServiceContract):
+    """PostgreSQL keeps codes, identities and merges as the contract says."""
+
+    @pytest.fixture(autouse=True)
+    def _server(self, postgres: PostgresServer) -> None:
+        self.server = postgres
+
+    def make_storage(self) -> Storage:
+        return SqlStorage.open(self.server.fresh_database(), migrate=True, key=Key.generate())
+
+    def dispose(self, storage: Storage) -> None:
+        assert isinstance(storage, SqlStorage)
+        storage.close()

@@ -1,4 +1,6 @@
-"""The self-service scenarios again, on SQLite: the SQL adapter keeps every rule of the paths."""
+"""The self-service scenarios again, on SQLite and PostgreSQL: the SQL adapter keeps every rule
+of the paths.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from tests.selfservice import test_paths
+from tests.sql.conftest import PostgresServer
 
 from educonnect_core.ports import Storage
 from educonnect_sql import SqlStorage
@@ -42,3 +45,26 @@ class TestFranceConnectOnSqlite(_OnSqlite, test_paths.TestFranceConnect):
 
 class TestMergeOnSqlite(_OnSqlite, test_paths.TestMerge):
     """Account merge on SQLite."""
+
+
+class _OnPostgres:
+    @pytest.fixture(autouse=True)
+    def _server(self, postgres: PostgresServer) -> Iterator[None]:
+        self._server_ = postgres
+        self._opened: list[SqlStorage] = []
+        yield
+        for storage in self._opened:
+            storage.close()
+
+    def storage(self) -> Storage | None:
+        opened = SqlStorage.open(self._server_.fresh_database(), migrate=True)
+        self._opened.append(opened)
+        return opened
+
+
+class TestSmsSignUpOnPostgres(_OnPostgres, test_paths.TestSmsSignUp):
+    """SMS sign-up on PostgreSQL."""
+
+
+class TestMergeOnPostgres(_OnPostgres, test_paths.TestMerge):
+    """Account merge on PostgreSQL."""
