@@ -207,3 +207,28 @@ class TestMerge(Worlds):
             kids = uow.directory.children([AWA])[AWA]
         assert NINA in {k.student_id for k in kids}
         assert MOUSSA in {k.student_id for k in kids}
+
+
+class TestMergeKeepsFranceConnect(Worlds):
+    """A FranceConnect identity of the merged account passes to the survivor."""
+
+    def test_the_sub_of_the_deleted_account_logs_into_the_survivor(self) -> None:
+        """Sophie linked FranceConnect to Paul's record, then merges it into Nina's account by
+        password: the same sub now opens the surviving account.
+        """
+        s = self.new()
+        identity = FranceConnectIdentity("fc-sub-2", "MARTIN", "Sophie")
+        proof = s.proof(SOPHIE_MOBILE, SmsPurpose.FRANCECONNECT)
+        linked = s.portal.franceconnect_link(
+            identity,
+            mobile=SOPHIE_MOBILE,
+            proof=proof,
+            birth_dates=_dates(s, PAUL),  # type: ignore[arg-type]
+        )
+        assert linked == SECOND
+        s.scene.world.clock.advance(s.scene.app.policy.sms_resend_cooldown)
+        assert _sign_up(s, NINA) == FIRST
+        s.scene.world.clock.advance(s.scene.app.policy.sms_resend_cooldown)
+        proof = s.proof(SOPHIE_MOBILE, SmsPurpose.MERGE)
+        s.portal.merge_by_sms(FIRST, CHOSEN, mobile=SOPHIE_MOBILE, proof=proof)
+        assert s.portal.franceconnect_login(identity) == Session(FIRST)

@@ -50,7 +50,8 @@ def absorb(
     how: str,
 ) -> None:
     """Move `other`'s children onto `survivor` and delete `other` (its record now an alias of
-    the survivor); audited on both accounts. The caller commits.
+    the survivor); a FranceConnect identity of `other` passes to a survivor without one. Audited
+    on both accounts. The caller commits.
     """
     children = uow.directory.children([other.account_id]).get(other.account_id, ())
     links = [
@@ -62,6 +63,9 @@ def absorb(
     uow.directory.add_links(
         GuardianLink(survivor.account_id, link.student_id, link.legal) for link in links
     )
+    if survivor.franceconnect_sub is None and other.franceconnect_sub is not None:
+        survivor.bind_franceconnect(other.franceconnect_sub)  # the identity follows the children
+        uow.accounts.update(survivor)
     uow.accounts.merge_into(other, survivor.account_id)
     actor = f"guardian:{survivor.login}"
     runtime.audit(
