@@ -38,6 +38,7 @@ class EduConnect:
 
     With `deliver_after_commit` (the default), e-mails queued by a use case are handed to the
     mailer as soon as it commits; without, call `deliver_pending()` yourself (a worker, a cron).
+    `sms`, an `SmsSender`, lets the guardian's self-service paths send one-time codes.
     """
 
     def __init__(

@@ -9,11 +9,13 @@ from datetime import timedelta
 import pytest
 from tests.selfservice.support import SOPHIE_LINE, SOPHIE_MOBILE, self_scene
 
+from educonnect_core import Portal
 from educonnect_core.domain.sms import (
     SmsCodeLocked,
     SmsCodeRefused,
     SmsPurpose,
     SmsResendTooSoon,
+    SmsUnavailable,
     e164,
     same_line,
 )
@@ -155,3 +157,17 @@ class TestCheck:
         text = repr(trail)
         assert code not in text
         assert proof not in text
+
+
+class TestWithoutGateway:
+    """Without an `SmsSender` the code paths say so in French, before anything is stored."""
+
+    def test_no_gateway_is_a_french_refusal(self) -> None:
+        """`request` raises `SmsUnavailable` and stores no code."""
+        s = self_scene()
+        portal = Portal(s.scene.app.runtime)
+        with pytest.raises(SmsUnavailable) as refused:
+            portal.sms.request(SOPHIE_MOBILE, SIGN_UP)
+        assert "SMS" in refused.value.french
+        with s.scene.world.storage.unit_of_work() as uow:
+            assert uow.codes.get(SOPHIE_LINE) is None

@@ -29,6 +29,7 @@ __all__ = [
     "SmsCodeRefused",
     "SmsPurpose",
     "SmsResendTooSoon",
+    "SmsUnavailable",
     "code_digest",
     "e164",
     "same_line",
@@ -135,6 +136,15 @@ class SmsResendTooSoon(EduconnectError):
         self.french = (
             "Un code vient d’être envoyé : veuillez patienter avant d’en demander un autre."
         )
+
+
+class SmsUnavailable(EduconnectError):
+    """No `SmsSender` was given to the application: the SMS paths cannot send codes."""
+
+    french = "L’envoi de codes par SMS n’est pas disponible sur ce service."
+
+    def __init__(self) -> None:
+        super().__init__("no SmsSender was given (EduConnect(sms=...))")
 
 
 def sms_text(code: str, validity_minutes: int) -> str:

@@ -21,6 +21,7 @@ from educonnect_core.domain.sms import (
     SmsCodeRefused,
     SmsPurpose,
     SmsResendTooSoon,
+    SmsUnavailable,
     code_digest,
     e164,
     sms_text,
@@ -51,7 +52,7 @@ class SmsCodes:
         """
         line = e164(mobile)
         if self._sender is None:
-            raise RuntimeError("no SmsSender was given to the portal")
+            raise SmsUnavailable
         policy = self._rt.policy
         now = self._rt.now()
         code = self._rt.secrets.provisional_password(_DIGITS, policy.sms_code_length)
