@@ -29,9 +29,21 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
+def shared_folder() -> Path:
+    """`SHARED`, or a skip where it is absent — a failure under CI (``CI=true``), where a test
+    silently skipped for missing data would hide that it never ran.
+    """
+    if not SHARED.is_dir():
+        reason = f"{SHARED} is absent (the workplace's shared folder; CI always has it)"
+        if os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}:
+            pytest.fail(f"{reason}; under CI this is a failure, not a skip")
+        pytest.skip(reason)
+    return SHARED
+
+
 @pytest.fixture
 def shared() -> Path:
-    """The `../shared` folder; tests that need it skip with a clear reason where it is absent."""
-    if not SHARED.is_dir():
-        pytest.skip(f"{SHARED} is absent (the workplace's shared folder; CI always has it)")
-    return SHARED
+    """The `../shared` folder; tests that need it skip with a clear reason where it is absent,
+    and fail under CI.
+    """
+    return shared_folder()

@@ -6,6 +6,15 @@ Install with the ``argon2`` extra. Parameters are argon2-cffi's RFC 9106 « low 
 
 from __future__ import annotations
 
+try:  # The « argon2 » extra's libraries: say which extra to install, not just what is missing.
+    import argon2 as _argon2  # noqa: F401
+except ModuleNotFoundError as _missing:
+    raise ModuleNotFoundError(
+        f"educonnect_argon2 needs {_missing.name}, which the « argon2 » extra installs: "
+        'pip install "educonnect-core[argon2]"',
+        name=_missing.name,
+    ) from _missing
+
 from argon2 import PasswordHasher as _Argon2
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 

@@ -1,5 +1,5 @@
 """``python -m educonnect_cli``."""
 
-from educonnect_cli.main import main
+from educonnect_cli import main
 
 main()

@@ -11,6 +11,7 @@ from datetime import datetime
 __all__ = [
     "ActionNotAllowed",
     "ActivationLinkRefused",
+    "BirthDateCheckFailed",
     "BirthDateLocked",
     "BirthDateRefused",
     "ConcurrentChange",
@@ -120,7 +121,15 @@ class CredentialsRefused(EduconnectError):
         super().__init__("login refused")
 
 
-class BirthDateRefused(EduconnectError):
+class BirthDateCheckFailed(EduconnectError):
+    """The first connection's birth-date check did not let the guardian through: catch this for
+    both a wrong date (`BirthDateRefused`) and a locked check (`BirthDateLocked`).
+    """
+
+    login: str
+
+
+class BirthDateRefused(BirthDateCheckFailed):
     """The birth date given for the child named on screen does not match the directory."""
 
     def __init__(self, login: str, attempts_left: int) -> None:
@@ -130,7 +139,7 @@ class BirthDateRefused(EduconnectError):
         self.french = "La date de naissance saisie ne correspond pas à celle de votre enfant."
 
 
-class BirthDateLocked(EduconnectError):
+class BirthDateLocked(BirthDateCheckFailed):
     """Too many wrong birth dates: the next attempt is possible at `retry_at` (UTC)."""
 
     def __init__(self, login: str, retry_at: datetime) -> None:

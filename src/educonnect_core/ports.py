@@ -3,6 +3,11 @@
 An adapter implements one of these and is handed to `EduConnect`; the core never imports an
 adapter. `educonnect_core.testing` has an in-memory or fake implementation of each, and an abstract
 contract suite that a storage adapter subclasses to prove it behaves the same.
+
+The docstrings below are the whole specification of the storage ports: every order, rule and
+error they state is checked by `educonnect_core.testing.contract.StorageContract`, and nothing
+else is. « By X » on a sequence means sorted by X ascending, comparing strings as Python does
+(code points, a binary collation in a database).
 """
 
 from __future__ import annotations
@@ -159,7 +164,8 @@ class AuditTrail(Protocol):
     """
 
     def record(self, entry: AuditEntry) -> None:
-        """Append `entry`; it becomes visible when the unit of work commits.
+        """Append `entry`; it becomes visible when the unit of work commits (not before, not even
+        to the unit that recorded it), and is lost if it rolls back.
 
         At commit the storage gives each recorded entry, in recording order, the digest
         `chain_digest(previous, entry)` where `previous` is the digest of the entry committed
@@ -178,7 +184,10 @@ class AuditTrail(Protocol):
     def entries(
         self, *, account_id: str | None = None, since: datetime | None = None
     ) -> Sequence[AuditEntry]:
-        """Committed entries, oldest first, optionally for one account or from an instant."""
+        """Committed entries in the order they were committed (within a unit, recorded), i.e.
+        oldest first; only those whose `account_id` equals `account_id` when given, and whose
+        `at` is at or after `since` (inclusive) when given.
+        """
         ...
 
 
@@ -188,12 +197,20 @@ class Outbox(Protocol):
     """
 
     def add(self, message: OutboxMessage) -> None:
-        """Store `message`; it is pending once the unit of work commits, lost if it rolls back."""
+        """Store `message`, whole (it must read back equal); it is pending once the unit of work
+        commits, lost if it rolls back. Losing a committed message is the worst outbox bug: the
+        guardian never gets the letter (the lifecycle test names such a lost message).
+        """
         ...
 
     def pending(self, now: datetime, limit: int = 100) -> Sequence[OutboxMessage]:
-        """Committed, unsent messages whose next attempt is due at `now`, oldest first; never a
-        message in flight.
+        """Committed, unsent messages that are due, by (`created_at`, `message_id`), at most
+        `limit` of them; never a message in flight.
+
+        The due rule: a message never marked failed is due at once (whatever its `created_at`);
+        one marked failed is due when its latest `retry_at` is at or before `now` (inclusive).
+        Writes of the current unit (`add`, `mark_sent`, `mark_failed`) are NOT seen here before
+        commit.
         """
         ...
 
@@ -212,23 +229,27 @@ class Outbox(Protocol):
         ...
 
     def mark_sent(self, message_id: str, at: datetime) -> None:
-        """Record delivery (of a pending or in-flight message). The message is never returned by
-        `pending` or `in_flight` again and its letter (which holds a secret) is forgotten.
+        """Record delivery (of a pending or in-flight message), effective on commit: the message
+        is never returned by `pending` or `in_flight` again, its id is in `sent_ids`, and its
+        letter (which holds a secret) is forgotten.
         """
         ...
 
     def mark_failed(self, message_id: str, at: datetime, error: str, retry_at: datetime) -> None:
-        """Record a failed attempt of a pending or in-flight message (`error` holds no secret):
-        it is pending again, no longer in flight, and due no earlier than `retry_at`.
+        """Record a failed attempt of a pending or in-flight message (`error` holds no secret),
+        effective on commit: it is pending again, no longer in flight, `attempts` grows by one
+        and it is not due again before `retry_at`.
         """
         ...
 
     def attempts(self, message_id: str) -> int:
-        """How many delivery attempts failed so far for `message_id`."""
+        """How many committed `mark_failed` there were for `message_id` (0 for an unknown id)."""
         ...
 
     def sent_ids(self) -> Collection[str]:
-        """The ids of every message delivered so far."""
+        """The ids of every message whose `mark_sent` was committed (any collection; compared as
+        a set).
+        """
         ...
 
 
@@ -236,11 +257,14 @@ class Accounts(Protocol):
     """The accounts, read and written inside a unit of work."""
 
     def get(self, account_id: str) -> Account | None:
-        """The account of guardian record `account_id`, if any."""
+        """The account of guardian record `account_id`, if any, as this unit sees it (its own
+        writes included), equal field by field to what was stored. The returned object is the
+        unit's own: changing it changes nothing until `update`.
+        """
         ...
 
     def get_many(self, account_ids: Collection[str]) -> Mapping[str, Account]:
-        """The accounts among `account_ids` that exist, by id."""
+        """The accounts among `account_ids` that exist (unknown ids are left out), keyed by id."""
         ...
 
     def by_login(self, login: str) -> Account | None:
@@ -252,7 +276,9 @@ class Accounts(Protocol):
         ...
 
     def by_mobile(self, mobile: Mobile) -> Sequence[Account]:
-        """The accounts whose directory mobile reaches the same line as `mobile`."""
+        """The accounts whose directory mobile reaches the same line as `mobile`
+        (`Mobile.same_line`: ``+33 6…`` and ``06…`` are one line), in any order.
+        """
         ...
 
     def by_franceconnect_sub(self, sub: str) -> Account | None:
@@ -282,17 +308,29 @@ class Accounts(Protocol):
         ...
 
     def logins_taken(self, bases: Collection[str]) -> set[str]:
-        """Every existing login equal to one of `bases` or to one followed by digits."""
+        """Every login, committed or added by this unit, equal to one of `bases` or to one of
+        them followed by digits only (``j.dupont``, ``j.dupont2``; not ``j.dupontel``).
+        """
         ...
 
     def add(self, account: Account) -> None:
-        """Store a new account (its login must be free; the storage refuses duplicates)."""
+        """Store a new account. An id or a login already taken (committed, or added by this unit)
+        raises `ConcurrentChange`, here or at the latest at commit, and nothing of the unit is
+        kept. On commit the account is stored at version ``account.version + 1`` and
+        `account.version` is set to it (a new account usually comes with version 0, so reads
+        back at 1).
+        """
         ...
 
     def update(self, account: Account) -> None:
-        """Store a changed account. On commit, the stored version must still be
-        `account.version`, else `ConcurrentChange` is raised and nothing is written; the
-        committed version is one more.
+        """Store a changed account: the version rule.
+
+        The stored version must still be `account.version` WHEN THE UNIT COMMITS, else
+        `ConcurrentChange` (raised here or by `commit()`) and nothing of the unit is written.
+        Checking only here is not enough: two units that both read version 1 and both call
+        `update` before either commits must not both commit (the contract's concurrency part
+        interleaves them). Updating the same account several times in a unit is one write: on
+        commit the stored version is exactly one more, and `account.version` is set to it.
 
         The guardian's activity (`login_failures`, `last_login_at`) is NOT written by `update`:
         only `record_login_failure` and `record_login_success` change it, so that a director's
@@ -323,49 +361,59 @@ class Directory(Protocol):
     """The directory data (schools, classes, pupils, links) and the read models built on it."""
 
     def schools(self, uais: Collection[Uai] | None = None) -> Sequence[School]:
-        """The schools among `uais` (all when None), by UAI."""
+        """The schools among `uais` (all when None; unknown UAIs left out), by UAI."""
         ...
 
     def classes(self, uai: Uai) -> Sequence[SchoolClass]:
-        """The classes of a school, by name."""
+        """The classes of a school, by (name, class id)."""
         ...
 
     def students(self, student_ids: Collection[str]) -> Mapping[str, Student]:
-        """The pupils among `student_ids` that exist, by id."""
+        """The pupils among `student_ids` that exist (unknown ids left out), keyed by id."""
         ...
 
     def students_in(self, uais: Collection[Uai]) -> Sequence[Student]:
-        """Every pupil of these schools."""
+        """Every pupil of these schools: school by school in the order of `uais`, each school's
+        pupils by student id.
+        """
         ...
 
     def links_of_students(self, student_ids: Collection[str]) -> Sequence[GuardianLink]:
-        """The guardian links of these pupils."""
+        """The guardian links of these pupils: pupil by pupil in the order of `student_ids`, each
+        pupil's links by responsable id (so by (student, responsable) for sorted ids).
+        """
         ...
 
     def children(self, account_ids: Collection[str]) -> Mapping[str, Sequence[Student]]:
-        """The pupils each account is guardian of, by account id (accounts without any are
-        absent).
+        """The pupils each account is guardian of, keyed by account id, each list by student id
+        (accounts without any pupil are absent; an account need not exist to have links).
         """
         ...
 
     def guardian_ids(self, uai: Uai) -> set[str]:
-        """The accounts with a child in school `uai` (the director's scope there)."""
+        """The responsable ids linked to a pupil of school `uai` (the director's scope there),
+        whether or not an account exists for them yet.
+        """
         ...
 
     def put_schools(self, schools: Iterable[School]) -> None:
-        """Insert or replace schools."""
+        """Insert or replace schools (by UAI).
+
+        Directory writes are versioned as a whole: of two units that both write the directory,
+        the later to commit gets `ConcurrentChange` and the earlier one's data stays.
+        """
         ...
 
     def put_classes(self, classes: Iterable[SchoolClass]) -> None:
-        """Insert or replace classes."""
+        """Insert or replace classes (by class id)."""
         ...
 
     def put_students(self, students: Iterable[Student]) -> None:
-        """Insert or replace pupils."""
+        """Insert or replace pupils (by student id; a pupil may move to another school)."""
         ...
 
     def remove_students(self, student_ids: Collection[str]) -> None:
-        """Remove pupils and their links (accounts are kept)."""
+        """Remove pupils and all their links (accounts are kept); unknown ids are ignored."""
         ...
 
     def add_links(self, links: Iterable[GuardianLink]) -> None:
@@ -373,17 +421,30 @@ class Directory(Protocol):
         ...
 
     def remove_links(self, links: Iterable[GuardianLink]) -> None:
-        """Remove guardian links."""
+        """Remove guardian links; links that are not there are ignored."""
         ...
 
     def responsable_rows(self, uai: Uai, selection: Selection) -> Page:
-        """The list of guide §5.1 for school `uai`: exactly `select_rows` over every
-        (pupil, guardian-account) pair of the school, possibly computed by the database.
+        """The list of guide §5.1 for school `uai`: exactly `select_rows(pairs, selection)`,
+        possibly computed by the database.
+
+        The input rule: `pairs` holds one `ResponsableRow.pair(pupil, school_class, account)` for
+        every link of a pupil of the school whose guardian HAS an account (links to guardians
+        without one are left out); `school_class` is the pupil's class if it is stored, else
+        None (a class id that names no stored class). Sorting, filtering and paging are
+        `select_rows`' own (accent- and case-insensitive text, ties broken by its rules).
         """
         ...
 
     def statistics(self, uai: Uai, at: datetime) -> SchoolStatistics:
-        """The statistics of school `uai`: exactly `compute_statistics` over its pupils."""
+        """The statistics of school `uai` at `at`: exactly
+        `compute_statistics(uai.value, at, enrolments)`.
+
+        The input rule: one `Enrolment` per pupil of the school (in any order), with `class_id`
+        the pupil's class id or ``""``, `class_name` the stored class's name, else the class id
+        (or ``""``), the pupil's `level`, and `guardians` the sorted (responsable id, account
+        state) of the pupil's linked guardians that have an account.
+        """
         ...
 
     def store_statistics(self, statistics: SchoolStatistics) -> None:
@@ -456,7 +517,9 @@ class UnitOfWork(Protocol):
         ...
 
     def __enter__(self) -> Self:
-        """Begin the transaction."""
+        """Begin the transaction. Reads see committed data plus this unit's own writes to
+        accounts and the directory (outbox and audit writes are seen only once committed).
+        """
         ...
 
     def __exit__(
@@ -469,13 +532,14 @@ class UnitOfWork(Protocol):
         ...
 
     def commit(self) -> None:
-        """Make every change durable at once, or raise (`ConcurrentChange`, `StorageError`) and
-        keep none.
+        """Make every change durable at once, or raise (`ConcurrentChange`, `StorageError`,
+        subclasses allowed, never a driver's exception) and keep none. The unit may go on: new
+        writes after a commit or a rollback form the next transaction.
         """
         ...
 
     def rollback(self) -> None:
-        """Forget every uncommitted change."""
+        """Forget every uncommitted change; the unit stays usable."""
         ...
 
 

@@ -12,20 +12,18 @@ from tests.sql.conftest import PostgresServer
 from educonnect_core.ports import Storage
 from educonnect_core.testing import InMemoryStorage
 from educonnect_core.testing.contract import StorageContract
-from educonnect_core.testing.contract_activity import ActivityContract
-from educonnect_core.testing.contract_outbox_audit import OutboxAuditContract
 from educonnect_sql import SqlStorage
 from educonnect_sql.keys import Key
 
 
-class TestInMemoryStorage(StorageContract, ActivityContract, OutboxAuditContract):
+class TestInMemoryStorage(StorageContract):
     """The in-memory reference keeps every rule of the storage ports."""
 
     def make_storage(self) -> Storage:
         return InMemoryStorage()
 
 
-class TestSqliteStorage(StorageContract, ActivityContract, OutboxAuditContract):
+class TestSqliteStorage(StorageContract):
     """SQLite (a file, WAL) keeps every rule of the storage ports."""
 
     def make_storage(self) -> Storage:
@@ -48,7 +46,7 @@ class TestSealedSqliteStorage(TestSqliteStorage):
 
 
 @pytest.mark.usefixtures("postgres")
-class TestPostgresStorage(StorageContract, ActivityContract, OutboxAuditContract):
+class TestPostgresStorage(StorageContract):
     """PostgreSQL keeps every rule of the storage ports."""
 
     @pytest.fixture(autouse=True)

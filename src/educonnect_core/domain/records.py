@@ -15,13 +15,20 @@ from educonnect_core.domain.values import Email, Uai
 __all__ = ["AccountList", "AuditEntry", "Director", "Document", "OutboxMessage"]
 
 
-def _uais(items: Iterable[Uai]) -> frozenset[Uai]:
-    return frozenset(items)
+def _uais(items: Iterable[Uai | str]) -> frozenset[Uai]:
+    """UAIs as given, or parsed (and validated) from strings: « 0750654D » is a UAI too."""
+    return frozenset(
+        item if isinstance(item, Uai) else Uai.parse(item, record="directeur") for item in items
+    )
 
 
 @attrs.frozen
 class Director:
-    """A school director (« directeur d’école ») and the schools in their charge."""
+    """A school director (« directeur d’école ») and the schools in their charge.
+
+    `uais` takes `Uai`s or strings, which are validated: ``Director("d", uais=["bogus"])`` raises
+    `InvalidField` (record « directeur », field « uai »).
+    """
 
     director_id: str
     uais: frozenset[Uai] = attrs.field(converter=_uais)

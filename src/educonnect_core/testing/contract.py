@@ -17,142 +17,52 @@ hypothesis (the ``testing`` extra and a test runner).
 
 from __future__ import annotations
 
-import abc
-import itertools
-from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from educonnect_core.domain.account import Account, ActivationLink, Chosen, Provisional
+from educonnect_core.domain.account import Account, ActivationLink, Chosen
 from educonnect_core.domain.directory import GuardianLink, School, SchoolClass, Student
-from educonnect_core.domain.letters import LetterKind, compose
 from educonnect_core.domain.lifecycle import AccountState, Origin
-from educonnect_core.domain.records import AuditEntry, OutboxMessage
+from educonnect_core.domain.records import AuditEntry
 from educonnect_core.domain.selection import ResponsableRow, Selection, SortColumn, select_rows
 from educonnect_core.domain.statistics import Enrolment, compute_statistics
-from educonnect_core.domain.values import Email, Ine, Level, Login, Mobile, Uai, uai_check_letter
+from educonnect_core.domain.values import Email, Level, Login, Mobile, Uai
 from educonnect_core.errors import ConcurrentChange
-from educonnect_core.ports import Storage, UnitOfWork
+from educonnect_core.ports import Storage
+from educonnect_core.testing.contract_activity import ActivityContract
+from educonnect_core.testing.contract_base import (
+    T0,
+    _Base,
+    _commit_expecting_conflict,
+    account,
+    fresh_uai,
+    message,
+    student,
+)
+from educonnect_core.testing.contract_outbox_audit import OutboxAuditContract
 
 __all__ = [
     "AccountsContract",
+    "ActivityContract",
     "AuditContract",
+    "ConcurrencyContract",
     "DirectoryContract",
+    "OutboxAuditContract",
     "OutboxContract",
     "ReadModelsContract",
     "StorageContract",
     "TransactionsContract",
+    "account",
+    "fresh_uai",
+    "message",
     "school_data",
     "selections",
+    "student",
 ]
-
-T0 = datetime(2025, 9, 1, 8, 0, tzinfo=UTC)
-_UAI_COUNTER = itertools.count(1)
-
-
-def fresh_uai() -> Uai:
-    """A valid UAI never handed out before in this process (examples never share a school)."""
-    digits = f"{next(_UAI_COUNTER) % 10_000_000:07d}"
-    return Uai(digits + uai_check_letter(digits))
-
-
-def account(
-    account_id: str,
-    login: str,
-    *,
-    surname: str = "DUPONT",
-    first_name: str = "Jean",
-    state: AccountState = AccountState.NOT_NOTIFIED,
-    origin: Origin = Origin.NONE,
-    email: str | None = None,
-    mobile: str | None = None,
-    distributed_at: datetime | None = None,
-    last_login_at: datetime | None = None,
-    chosen: bool = False,
-) -> Account:
-    """An account built field by field (the storage does not care how it got its state)."""
-    return Account(
-        account_id=account_id,
-        login=Login(login),
-        surname=surname,
-        first_name=first_name,
-        password=Chosen("fast$0$" + "0" * 64) if chosen else Provisional("ABCD2345", T0),
-        created_at=T0,
-        state=state,
-        origin=origin,
-        directory_email=None if email is None else Email(email),
-        mobile=None if mobile is None else Mobile(mobile),
-        distributed_at=distributed_at,
-        last_login_at=last_login_at,
-    )
-
-
-def student(student_id: str, uai: Uai, **fields: Any) -> Student:
-    """A pupil with plausible defaults."""
-    values: dict[str, Any] = {
-        "surname": "MARTIN",
-        "first_name": "Léa",
-        "birth_date": date(2018, 5, 4),
-        "class_id": None,
-        "level": Level("CP"),
-        "ine": Ine("0000000001A"),
-        "admitted": True,
-    }
-    values.update(fields)
-    return Student(student_id=student_id, uai=uai, **values)
-
-
-def message(message_id: str, account_id: str, created_at: datetime) -> OutboxMessage:
-    """An outbox message carrying a C02 letter with a provisional password."""
-    letter = compose(
-        LetterKind.C02,
-        recipient="Jean DUPONT",
-        school_name="ECOLE DU LAC",
-        children=("Léa MARTIN",),
-        login="j.dupont",
-        password="ABCD2345",
-    )
-    return OutboxMessage(message_id, account_id, Email("jean@example.org"), letter, created_at)
-
-
-class _Base(abc.ABC):
-    """What every part of the contract needs: a fresh storage per test."""
-
-    @abc.abstractmethod
-    def make_storage(self) -> Storage:
-        """A new, empty storage, ready for units of work."""
-
-    def dispose(self, storage: Storage) -> None:  # noqa: B027 - an optional hook.
-        """Release what `make_storage` took (connections, files); nothing by default."""
-
-    @pytest.fixture
-    def storage(self) -> Iterator[Storage]:
-        """A fresh storage, disposed of after the test."""
-        made = self.make_storage()
-        try:
-            yield made
-        finally:
-            self.dispose(made)
-
-    @staticmethod
-    def put(storage: Storage, *accounts: Account) -> None:
-        """Store accounts in one committed unit of work."""
-        with storage.unit_of_work() as uow:
-            for item in accounts:
-                uow.accounts.add(item)
-            uow.commit()
-
-
-def _commit_expecting_conflict(uow: UnitOfWork, action: Any) -> None:
-    # The conflict may surface at the write or at the latest on commit: both are in the block.
-    with pytest.raises(ConcurrentChange):  # noqa: PT012
-        action()
-        uow.commit()
 
 
 class AccountsContract(_Base):
@@ -380,6 +290,61 @@ class TransactionsContract(_Base):
             )
         with storage.unit_of_work() as uow:
             assert uow.directory.schools([uai]) == [School(uai, "SECOND")]
+
+
+class ConcurrencyContract(_Base):
+    """Two units of work interleaved on the same account: both write before either commits; the
+    later committer gets `ConcurrentChange` (at its write or its commit) and no update is lost.
+    A storage that checks the version when `update` is called but not again at commit, and so
+    stores a change made on an old version, fails here.
+    """
+
+    def _interleave(self, storage: Storage, first_commits_first: bool) -> None:
+        self.put(storage, account("R1", "j.dupont"))
+        with storage.unit_of_work() as first, storage.unit_of_work() as second:
+            mine, theirs = first.accounts.get("R1"), second.accounts.get("R1")
+            assert mine is not None
+            assert theirs is not None
+            assert mine.version == theirs.version == 1
+            mine.surname, theirs.surname = "FIRST", "SECOND"
+            winner, loser = (first, second) if first_commits_first else (second, first)
+            first.accounts.update(mine)
+            try:
+                second.accounts.update(theirs)
+            except ConcurrentChange:
+                # A storage may refuse the second writer at once; the first still commits.
+                first.commit()
+                kept = "FIRST"
+            else:
+                winner.commit()
+                try:
+                    loser.commit()
+                except ConcurrentChange:
+                    pass
+                else:
+                    pytest.fail(
+                        "lost update: the later of two interleaved commits on account R1 "
+                        "(both read version 1) went through without ConcurrentChange"
+                    )
+                kept = "FIRST" if first_commits_first else "SECOND"
+        with storage.unit_of_work() as uow:
+            stored = uow.accounts.get("R1")
+        assert stored is not None
+        assert (stored.surname, stored.version) == (kept, 2), (
+            "lost update: the later commit of two interleaved units of work was stored"
+        )
+
+    def test_later_commit_of_two_interleaved_writers_is_refused(self, storage: Storage) -> None:
+        """Both units write the account, the first commits: the second commit raises
+        ConcurrentChange and the first one's change stays, at version 2.
+        """
+        self._interleave(storage, first_commits_first=True)
+
+    def test_later_commit_is_refused_whoever_wrote_first(self, storage: Storage) -> None:
+        """Both units write the account, the second commits first: the first unit's commit
+        raises ConcurrentChange and the second one's change stays, at version 2.
+        """
+        self._interleave(storage, first_commits_first=False)
 
 
 class DirectoryContract(_Base):
@@ -699,9 +664,12 @@ class ReadModelsContract(_Base):
 class StorageContract(
     AccountsContract,
     TransactionsContract,
+    ConcurrencyContract,
     DirectoryContract,
     OutboxContract,
     AuditContract,
     ReadModelsContract,
+    ActivityContract,
+    OutboxAuditContract,
 ):
     """Every rule of the storage ports; subclass it and implement `make_storage()`."""

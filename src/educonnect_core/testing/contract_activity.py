@@ -18,7 +18,7 @@ from educonnect_core.domain.account import FailureCounter, NoPassword
 from educonnect_core.domain.lifecycle import AccountState
 from educonnect_core.domain.policy import Throttle
 from educonnect_core.ports import Storage
-from educonnect_core.testing.contract import T0, _Base, account
+from educonnect_core.testing.contract_base import T0, _Base, account
 
 __all__ = ["ActivityContract"]
 

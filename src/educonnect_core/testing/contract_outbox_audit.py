@@ -15,7 +15,7 @@ from datetime import timedelta
 from educonnect_core.domain.audit import GENESIS, chain_digest, first_broken
 from educonnect_core.domain.records import AuditEntry
 from educonnect_core.ports import Storage
-from educonnect_core.testing.contract import T0, _Base, message
+from educonnect_core.testing.contract_base import T0, _Base, message
 
 __all__ = ["AuditChainContract", "OutboxAuditContract", "OutboxInFlightContract"]
 

@@ -138,6 +138,8 @@ class RecordingRenderer:
     def __init__(self) -> None:
         self.documents: list[Document] = []
         self.sheets: list[tuple[LetterContent, ...]] = []
+        #: When each entry of `sheets` was printed (its `created_at`), for ordering across channels.
+        self.printed_at: list[datetime] = []
         self.lists: list[AccountList] = []
 
     def __repr__(self) -> str:
@@ -148,6 +150,7 @@ class RecordingRenderer:
     ) -> Document:
         """One text page per letter."""
         self.sheets.append(tuple(letters))
+        self.printed_at.append(created_at)
         pages = ["\n".join((f"[{letter.kind.name}]", *letter.lines)) for letter in letters]
         return self._keep(
             Document(

@@ -278,6 +278,10 @@ class SchoolYear:
         seed: int = 2025,
         integrate: Callable[[DirectorySnapshot], IntegrationReport] | None = None,
     ) -> None:
+        if app.relay.mailer is not tap:  # else guardians never read their letters (silently)
+            raise ValueError(
+                "SchoolYear needs the tap to be the app's mailer: EduConnect(mailer=tap)"
+            )
         self.app, self.clock, self.tap, self.feed = app, clock, tap, feed
         self.rng = random.Random(seed)
         self._integrate = integrate or app.integrate
