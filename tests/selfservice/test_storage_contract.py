@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from tests.sql.conftest import PostgresServer
+from tests.toolkit.dict_storage import DictStorage
 
 from educonnect_core.ports import Storage
 from educonnect_core.testing import InMemoryStorage
@@ -51,3 +52,10 @@ class TestPostgresSelfService(SelfServiceContract):
     def dispose(self, storage: Storage) -> None:
         assert isinstance(storage, SqlStorage)
         storage.close()
+
+
+class TestDictSelfService(SelfServiceContract):
+    """The from-scratch dict storage of docs/adapters.md keeps codes, identities and merges."""
+
+    def make_storage(self) -> Storage:
+        return DictStorage()

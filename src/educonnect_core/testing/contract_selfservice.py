@@ -21,7 +21,7 @@ from educonnect_core.domain.sms import OneTimeCode, SmsPurpose
 from educonnect_core.domain.values import Email
 from educonnect_core.errors import ConcurrentChange
 from educonnect_core.ports import Storage
-from educonnect_core.testing.contract import T0, _Base, account
+from educonnect_core.testing.contract_base import T0, _Base, account
 
 __all__ = ["SelfServiceContract"]
 
