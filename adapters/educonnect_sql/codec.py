@@ -26,6 +26,7 @@ from educonnect_core.domain.account import (
 from educonnect_core.domain.directory import SchoolClass, Student
 from educonnect_core.domain.letters import LetterContent
 from educonnect_core.domain.lifecycle import AccountState, Origin
+from educonnect_core.domain.sms import line_key
 from educonnect_core.domain.values import Email, Ine, Level, Login, Mobile, Uai, search_key
 
 __all__ = [
@@ -72,11 +73,10 @@ def letter_from_json(text: str) -> LetterContent:
 
 
 def mobile_line(mobile: Mobile | None) -> str | None:
-    """The national form of a mobile: two numbers reach the same line iff these are equal."""
-    if mobile is None:
-        return None
-    value = mobile.value
-    return "0" + value[3:] if value.startswith("+33") else value
+    """The E.164 form of a mobile (`line_key`): two numbers reach the same line iff these are
+    equal.
+    """
+    return None if mobile is None else line_key(mobile)
 
 
 #: The columns of the accounts table, in the order of `account_values`.

@@ -181,7 +181,7 @@ ACCOUNTS: Final = Table(
     Column("directory_email", Text, nullable=True),
     Column("chosen_email", Text, nullable=True),
     Column("mobile", String(16), nullable=True),
-    #: The national form of the mobile (``+336…`` → ``06…``) for `Accounts.by_mobile`.
+    #: The E.164 form of the mobile (``06…`` → ``+336…``, `line_key`) for `Accounts.by_mobile`.
     Column("mobile_line", String(16), nullable=True),
     Column("distributed_at", UtcDateTime, nullable=True),
     Column("last_login_at", UtcDateTime, nullable=True),

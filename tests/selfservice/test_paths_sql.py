@@ -16,7 +16,9 @@ from educonnect_core.ports import Storage
 from educonnect_sql import SqlStorage
 
 
-class _OnSqlite:
+class OnSqlite:
+    """Scenes on fresh SQLite files of the test's folder, closed after the test."""
+
     @pytest.fixture(autouse=True)
     def _folder(self, tmp_path: Path) -> Iterator[None]:
         self._tmp = tmp_path
@@ -35,15 +37,15 @@ class _OnSqlite:
 _NUMBERS = itertools.count()
 
 
-class TestSmsSignUpOnSqlite(_OnSqlite, test_paths.TestSmsSignUp):
+class TestSmsSignUpOnSqlite(OnSqlite, test_paths.TestSmsSignUp):
     """SMS sign-up on SQLite."""
 
 
-class TestFranceConnectOnSqlite(_OnSqlite, test_paths.TestFranceConnect):
+class TestFranceConnectOnSqlite(OnSqlite, test_paths.TestFranceConnect):
     """FranceConnect on SQLite."""
 
 
-class TestMergeOnSqlite(_OnSqlite, test_paths.TestMerge):
+class TestMergeOnSqlite(OnSqlite, test_paths.TestMerge):
     """Account merge on SQLite."""
 
 

@@ -32,6 +32,7 @@ __all__ = [
     "SmsUnavailable",
     "code_digest",
     "e164",
+    "line_key",
     "same_line",
     "sms_text",
 ]
@@ -79,6 +80,25 @@ def same_line(a: str | Mobile, b: str | Mobile) -> bool:
         return e164(a) == e164(b)
     except InvalidField:
         return False
+
+
+def line_key(mobile: Mobile) -> str:
+    """The key under which storages index a directory mobile: its E.164 form, so that two
+    numbers reaching the same line have the same key (``06…``, ``+336…``, ``00336…``). French
+    forms take a fast path (no parsing: a bulk load keys a million numbers); a number that is not
+    a possible phone number keys as it is.
+    """
+    value = mobile.value
+    if value.startswith("+33") and len(value) == 12:
+        return value
+    if len(value) == 10 and value[0] == "0" and value[1] != "0":
+        return "+33" + value[1:]
+    if value.startswith("0033") and len(value) == 13:
+        return "+" + value[2:]
+    try:
+        return e164(value)
+    except InvalidField:
+        return value
 
 
 def code_digest(line: str, secret: str) -> str:

@@ -23,7 +23,7 @@ from educonnect_core.domain.directory import GuardianLink, School, SchoolClass, 
 from educonnect_core.domain.policy import Throttle
 from educonnect_core.domain.records import AuditEntry, OutboxMessage
 from educonnect_core.domain.selection import Page, ResponsableRow, Selection, select_rows
-from educonnect_core.domain.sms import OneTimeCode
+from educonnect_core.domain.sms import OneTimeCode, line_key
 from educonnect_core.domain.statistics import Enrolment, SchoolStatistics, compute_statistics
 from educonnect_core.domain.values import Email, Mobile, Uai
 from educonnect_core.errors import ConcurrentChange, StorageError
@@ -400,9 +400,10 @@ class _Accounts:
 
     def by_mobile(self, mobile: Mobile) -> Sequence[Account]:
         found = []
+        wanted = line_key(mobile)  # E.164: « 06… », « +336… » and « 00336… » are one line
         for account_id in list(self._uow.all_account_ids()):
             account = self._uow.account(account_id)
-            if account and account.mobile is not None and account.mobile.same_line(mobile):
+            if account and account.mobile is not None and line_key(account.mobile) == wanted:
                 found.append(account)
         return found
 
