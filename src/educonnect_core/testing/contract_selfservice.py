@@ -67,6 +67,28 @@ class SelfServiceContract(_Base):
         with storage.unit_of_work() as uow:
             assert uow.codes.get(LINE) == spent
 
+    def test_two_interleaved_spends_of_one_code_let_one_through(self, storage: Storage) -> None:
+        """Two units of work read the same code; the first spends it and commits; the second's
+        spend conflicts and the record stays as the first left it.
+        """
+        with storage.unit_of_work() as uow:
+            uow.codes.put(_code())
+            uow.commit()
+        first_proof = attrs.evolve(_code("p1"), proven=True)
+        with storage.unit_of_work() as first, storage.unit_of_work() as second:
+            assert first.codes.get(LINE) == second.codes.get(LINE) == _code()
+            first.codes.spend(LINE, "d1", first_proof)
+            first.commit()
+
+            def late() -> None:
+                second.codes.spend(LINE, "d1", attrs.evolve(_code("p2"), proven=True))
+                second.commit()
+
+            with pytest.raises(ConcurrentChange):
+                late()
+        with storage.unit_of_work() as uow:
+            assert uow.codes.get(LINE) == first_proof
+
     def test_wrong_codes_are_counted_by_the_storage(self, storage: Storage) -> None:
         """Each failure adds one, in separate units of work, with the throttle's lock."""
         with storage.unit_of_work() as uow:
