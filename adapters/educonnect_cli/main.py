@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from educonnect_cli import security
-from educonnect_cli.commands import actions, feed, guardian, reading, web
+from educonnect_cli.commands import actions, feed, guardian, reading, selfservice, web
 from educonnect_cli.commands.demo import demo
 from educonnect_cli.commands.outbox import outbox_app
 from educonnect_cli.french import FrenchGroup
@@ -78,6 +78,10 @@ app.add_typer(security.key_app, name="key")
 app.add_typer(security.audit_app, name="audit")
 app.command("first-connection")(guardian.first_connection)
 app.command("confirm")(guardian.confirm)
+app.command("sms-signup")(selfservice.sms_signup)
+app.command("franceconnect")(selfservice.franceconnect)
+app.command("merge")(selfservice.merge)
+app.command("forgot")(selfservice.forgot)
 app.command("demo")(demo)
 app.command("serve")(web.serve)
 

@@ -1,4 +1,5 @@
-"""Mail adapter: C02/C04/C06/C07 e-mails, an SMTP mailer and a file (.eml) outbox.
+"""Mail adapter: C02/C04/C06/C07 e-mails, an SMTP mailer and a file (.eml) outbox; and, for
+the SMS one-time codes, a file (.sms) outbox (`FileSmsOutbox`).
 
 >>> from educonnect_mail import Sender, SmtpMailer, SmtpSettings
 >>> mailer = SmtpMailer(SmtpSettings("smtp.example.org"), Sender("ne-pas-repondre@example.org"))
@@ -21,11 +22,13 @@ from educonnect_mail.message import (
     text_body,
     wire_bytes,
 )
+from educonnect_mail.sms_outbox import FileSmsOutbox
 from educonnect_mail.smtp import Security, SmtpMailer, SmtpSettings
 
 __all__ = [
     "AuthenticationRefused",
     "FileOutbox",
+    "FileSmsOutbox",
     "MessageRefused",
     "RecipientRefused",
     "Security",

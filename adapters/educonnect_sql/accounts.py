@@ -6,12 +6,12 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Connection, Dialect, Select, case, select, update
+from sqlalchemy import Connection, Dialect, Select, case, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from educonnect_core.domain.account import Account, FailureCounter
 from educonnect_core.domain.policy import Throttle
-from educonnect_core.domain.values import Mobile
+from educonnect_core.domain.values import Email, Mobile
 from educonnect_core.errors import ConcurrentChange
 from educonnect_sql.bulk import (
     Statements,
@@ -31,7 +31,7 @@ from educonnect_sql.codec import (
     account_values,
     mobile_line,
 )
-from educonnect_sql.schema import ACCOUNTS
+from educonnect_sql.schema import ACCOUNT_ALIASES, ACCOUNTS
 from educonnect_sql.sealing import Sealer
 
 if TYPE_CHECKING:
@@ -189,6 +189,69 @@ class SqlAccounts:
             .where(ACCOUNTS.c.mobile_line == mobile_line(mobile))
             .order_by(ACCOUNTS.c.account_id)
         )
+
+    def by_franceconnect_sub(self, sub: str) -> Account | None:
+        """The account bound to FranceConnect identity `sub`, if any."""
+        found = self._rows(select(ACCOUNTS).where(ACCOUNTS.c.franceconnect_sub == sub))
+        return found[0] if found else None
+
+    def by_recovery_digest(self, digest: str) -> Account | None:
+        """The account whose pending recovery link has this digest, if any."""
+        found = self._rows(select(ACCOUNTS).where(ACCOUNTS.c.recovery_digest == digest))
+        return found[0] if found else None
+
+    def by_email(self, email: Email) -> Sequence[Account]:
+        """The accounts whose own (chosen) address is `email`, by login."""
+        return self._rows(
+            select(ACCOUNTS)
+            .where(ACCOUNTS.c.chosen_email == email.value)
+            .order_by(ACCOUNTS.c.login)
+        )
+
+    def merge_into(self, account: Account, survivor_id: str) -> None:
+        """Delete `account`'s row now (if its version is still the one read, else
+        `ConcurrentChange`) and make it, and every id merged into it, an alias of `survivor_id`.
+        """
+        account_id = account.account_id
+        if account_id == survivor_id:
+            raise ValueError("an account cannot be merged into itself")
+        uow = self._uow
+        uow.flush()
+        expected = uow.written.get(account_id, uow.original.get(account_id, account.version))
+        uow.staged.pop(account_id, None)
+        uow.pending_updates.pop(account_id, None)
+        aliases = ACCOUNT_ALIASES.c
+        with uow.guard():
+            connection = uow.writer()
+            gone = connection.execute(
+                delete(ACCOUNTS).where(
+                    ACCOUNTS.c.account_id == account_id, ACCOUNTS.c.version == expected
+                )
+            ).rowcount
+            if gone != 1:
+                raise ConcurrentChange(account_id, expected, None)
+            connection.execute(
+                update(ACCOUNT_ALIASES)
+                .where(aliases.account_id == account_id)
+                .values(account_id=survivor_id)
+            )
+            connection.execute(delete(ACCOUNT_ALIASES).where(aliases.responsable_id == account_id))
+            connection.execute(
+                insert(ACCOUNT_ALIASES).values(responsable_id=account_id, account_id=survivor_id)
+            )
+
+    def aliases(self, responsable_ids: Collection[str]) -> Mapping[str, str]:
+        """The surviving account of each merged id among `responsable_ids`."""
+        wanted = sorted(set(responsable_ids))
+        found: dict[str, str] = {}
+        uow = self._uow
+        with uow.guard():
+            for batch in chunks(wanted, 500):
+                query = select(ACCOUNT_ALIASES).where(ACCOUNT_ALIASES.c.responsable_id.in_(batch))
+                found.update(
+                    (row.responsable_id, row.account_id) for row in uow.connection.execute(query)
+                )
+        return found
 
     def logins_taken(self, bases: Collection[str]) -> set[str]:
         """Every login equal to one of `bases` or to one followed by digits."""

@@ -26,6 +26,7 @@ from educonnect_core.domain.account import (
 from educonnect_core.domain.directory import SchoolClass, Student
 from educonnect_core.domain.letters import LetterContent
 from educonnect_core.domain.lifecycle import AccountState, Origin
+from educonnect_core.domain.sms import line_key
 from educonnect_core.domain.values import Email, Ine, Level, Login, Mobile, Uai, search_key
 
 __all__ = [
@@ -72,11 +73,10 @@ def letter_from_json(text: str) -> LetterContent:
 
 
 def mobile_line(mobile: Mobile | None) -> str | None:
-    """The national form of a mobile: two numbers reach the same line iff these are equal."""
-    if mobile is None:
-        return None
-    value = mobile.value
-    return "0" + value[3:] if value.startswith("+33") else value
+    """The E.164 form of a mobile (`line_key`): two numbers reach the same line iff these are
+    equal.
+    """
+    return None if mobile is None else line_key(mobile)
 
 
 #: The columns of the accounts table, in the order of `account_values`.
@@ -112,6 +112,10 @@ ACCOUNT_COLUMNS: Final = (
     "credentials",
     "login_blocked",
     "login_failures_for",
+    "franceconnect_sub",
+    "recovery_digest",
+    "recovery_email",
+    "recovery_expires_at",
     "version",
 )
 
@@ -156,6 +160,7 @@ def account_values(
     """
     password = account.password
     activation = account.activation
+    recovery = account.recovery
     login = account.login.value
     mobile = account.mobile
     directory_email = account.directory_email
@@ -200,6 +205,10 @@ def account_values(
         account.credentials,
         login_failures.blocked,
         account.credentials,
+        account.franceconnect_sub,
+        None if recovery is None else recovery.digest,
+        None if recovery is None else recovery.email.value,
+        None if recovery is None else instant(recovery.expires_at),
         version,
     )
 
@@ -276,6 +285,10 @@ def account_from_values(
         credentials,
         login_blocked,
         login_failures_for,
+        franceconnect_sub,
+        recovery_digest,
+        recovery_email,
+        recovery_expires_at,
         version,
     ) = values
     password: Password
@@ -321,6 +334,10 @@ def account_from_values(
             None if birth_date_locked_until is None else instant(birth_date_locked_until),
         ),
         activation,
+        franceconnect_sub,
+        None
+        if recovery_digest is None
+        else ActivationLink(recovery_digest, Email(recovery_email), instant(recovery_expires_at)),
         credentials,
         version,
     )

@@ -34,12 +34,14 @@ from sqlalchemy.types import TypeEngine
 
 __all__ = [
     "ACCOUNTS",
+    "ACCOUNT_ALIASES",
     "AUDIT",
     "CLASSES",
     "LINKS",
     "LOAD_INDEXES",
     "META",
     "METADATA",
+    "ONE_TIME_CODES",
     "OUTBOX",
     "SCHOOLS",
     "STATISTICS",
@@ -179,7 +181,7 @@ ACCOUNTS: Final = Table(
     Column("directory_email", Text, nullable=True),
     Column("chosen_email", Text, nullable=True),
     Column("mobile", String(16), nullable=True),
-    #: The national form of the mobile (``+336…`` → ``06…``) for `Accounts.by_mobile`.
+    #: The E.164 form of the mobile (``06…`` → ``+336…``, `line_key`) for `Accounts.by_mobile`.
     Column("mobile_line", String(16), nullable=True),
     Column("distributed_at", UtcDateTime, nullable=True),
     Column("last_login_at", UtcDateTime, nullable=True),
@@ -197,8 +199,17 @@ ACCOUNTS: Final = Table(
     Column("login_blocked", Boolean, nullable=False, server_default=false()),
     #: The `credentials` the login failures count against (older ones no longer count).
     Column("login_failures_for", Integer, nullable=False, server_default="0"),
+    #: The FranceConnect identity bound at the first FranceConnect connection (`sub`).
+    Column("franceconnect_sub", Text, nullable=True),
+    #: The pending forgotten-password link (digest only), like the activation link.
+    Column("recovery_digest", Text, nullable=True),
+    Column("recovery_email", Text, nullable=True),
+    Column("recovery_expires_at", UtcDateTime, nullable=True),
     Column("version", Integer, nullable=False),
     Index("ix_accounts_login_base", "login_base"),
+    Index("ix_accounts_franceconnect_sub", "franceconnect_sub"),
+    Index("ix_accounts_recovery_digest", "recovery_digest"),
+    Index("ix_accounts_chosen_email", "chosen_email"),
     Index("ix_accounts_mobile_line", "mobile_line"),
     Index("ix_accounts_activation_digest", "activation_digest"),
 )
@@ -259,4 +270,29 @@ STATISTICS: Final = Table(
     Column("computed_at", UtcDateTime, nullable=False),
     #: The `SchoolStatistics` as JSON (cattrs); it holds counts only, never a secret.
     Column("body", Text, nullable=False),
+)
+
+#: Accounts merged into another (« regroupement de comptes »): the merged account's row is gone,
+#: its directory record now points to the survivor (the feed maps it there at every integration).
+ACCOUNT_ALIASES: Final = Table(
+    "account_aliases",
+    METADATA,
+    Column("responsable_id", BinaryText, primary_key=True),
+    Column("account_id", BinaryText, nullable=False),
+    Index("ix_account_aliases_account", "account_id"),
+)
+
+#: The SMS one-time codes, one row per line (E.164): digests only, never a code.
+ONE_TIME_CODES: Final = Table(
+    "one_time_codes",
+    METADATA,
+    Column("line", String(20), primary_key=True),
+    Column("purpose", String(16), nullable=False),
+    #: The code's digest, then the proof's once the code was right; NULL once spent.
+    Column("digest", Text, nullable=True),
+    Column("proven", Boolean, nullable=False),
+    Column("sent_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("failures", Integer, nullable=False),
+    Column("locked_until", UtcDateTime, nullable=True),
 )

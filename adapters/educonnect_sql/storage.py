@@ -30,6 +30,7 @@ from educonnect_sql import migrate as migrations
 from educonnect_sql.accounts import SqlAccounts, account_statements, insert_accounts
 from educonnect_sql.bulk import binder, executemany, update_sql
 from educonnect_sql.codec import ACCOUNT_UPDATED, account_update_values
+from educonnect_sql.codes import SqlCodes
 from educonnect_sql.directory import SqlDirectory
 from educonnect_sql.engine import build_engine, is_sqlite, location, upgrade_to_writer, use_wal
 from educonnect_sql.integrity import check_append_only
@@ -191,6 +192,7 @@ class SqlUnitOfWork:
         self.directory = SqlDirectory(self)
         self.outbox = SqlOutbox(self)
         self.audit = SqlAudit(self)
+        self.codes = SqlCodes(self)
         self.committed = False
         self._connection: Connection | None = None
         self._lane = Lane()

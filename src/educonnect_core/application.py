@@ -18,6 +18,7 @@ from educonnect_core.ports import (
     Mailer,
     PasswordHasher,
     SecretSource,
+    SmsSender,
     Storage,
 )
 from educonnect_core.services.administration import Administration
@@ -37,6 +38,7 @@ class EduConnect:
 
     With `deliver_after_commit` (the default), e-mails queued by a use case are handed to the
     mailer as soon as it commits; without, call `deliver_pending()` yourself (a worker, a cron).
+    `sms`, an `SmsSender`, lets the guardian's self-service paths send one-time codes.
     """
 
     def __init__(
@@ -52,6 +54,7 @@ class EduConnect:
         letters: LetterSettings | None = None,
         timezone: tzinfo = UTC,
         deliver_after_commit: bool = True,
+        sms: SmsSender | None = None,
     ) -> None:
         runtime = Runtime(
             storage=storage,
@@ -64,6 +67,8 @@ class EduConnect:
             timezone=timezone,
         )
         self.relay = OutboxRelay(runtime, mailer)
+        #: The SMS gateway of the guardian's self-service paths (None: they are unavailable).
+        self.sms = sms
         hook = self.relay.deliver_pending if deliver_after_commit else None
         self.runtime = attrs.evolve(runtime, mail_queued=hook)
 
@@ -81,7 +86,7 @@ class EduConnect:
 
     def portal(self) -> Portal:
         """The guardian-side use cases."""
-        return Portal(self.runtime)
+        return Portal(self.runtime, self.sms)
 
     def integrate(
         self, snapshot: DirectorySnapshot, rejected: Iterable[Rejection] = ()

@@ -24,8 +24,9 @@ from educonnect_core.domain.letters import LetterContent
 from educonnect_core.domain.policy import Throttle
 from educonnect_core.domain.records import AccountList, AuditEntry, Document, OutboxMessage
 from educonnect_core.domain.selection import Page, Selection
+from educonnect_core.domain.sms import OneTimeCode
 from educonnect_core.domain.statistics import SchoolStatistics
-from educonnect_core.domain.values import Mobile, Uai
+from educonnect_core.domain.values import Email, Mobile, Uai
 
 __all__ = [
     "Accounts",
@@ -35,9 +36,11 @@ __all__ = [
     "DocumentRenderer",
     "DocumentSink",
     "Mailer",
+    "OneTimeCodes",
     "Outbox",
     "PasswordHasher",
     "SecretSource",
+    "SmsSender",
     "StagedDocument",
     "Storage",
     "UnitOfWork",
@@ -90,6 +93,18 @@ class Mailer(Protocol):
 
         Must be safe to call again with the same `message_id` after a failure: an implementation
         that can tell a message was already accepted should not send it twice.
+        """
+        ...
+
+
+class SmsSender(Protocol):
+    """Delivers one SMS (a one-time code). Called by the core after the code is committed, never
+    inside a transaction; the text holds the code, so an implementation must not log it.
+    """
+
+    def send(self, line: str, text: str) -> None:
+        """Send `text` to `line` (E.164, ``+33612345678``), or raise `EduconnectError` saying why
+        not (the code stays valid: the guardian may ask again after the cooldown).
         """
         ...
 
@@ -266,6 +281,32 @@ class Accounts(Protocol):
         """
         ...
 
+    def by_franceconnect_sub(self, sub: str) -> Account | None:
+        """The account bound to FranceConnect identity `sub`, if any."""
+        ...
+
+    def by_recovery_digest(self, digest: str) -> Account | None:
+        """The account whose pending forgotten-password link has this token digest, if any."""
+        ...
+
+    def by_email(self, email: Email) -> Sequence[Account]:
+        """The accounts whose own address (`Account.chosen_email`) is `email`, by login."""
+        ...
+
+    def merge_into(self, account: Account, survivor_id: str) -> None:
+        """Delete `account`, merged into account `survivor_id` (« regroupement de comptes »): on
+        commit its row is gone (version checked like `update`: `ConcurrentChange` if it changed),
+        its login is free, and `account.account_id` — with every id already merged into it —
+        becomes an alias of `survivor_id` (`aliases`). Links are the caller's to move.
+        """
+        ...
+
+    def aliases(self, responsable_ids: Collection[str]) -> Mapping[str, str]:
+        """The surviving account of each of `responsable_ids` that was merged into another, by
+        id (ids never merged are absent): the directory feed maps their records onto it.
+        """
+        ...
+
     def logins_taken(self, bases: Collection[str]) -> set[str]:
         """Every login, committed or added by this unit, equal to one of `bases` or to one of
         them followed by digits only (``j.dupont``, ``j.dupont2``; not ``j.dupontel``).
@@ -417,10 +458,43 @@ class Directory(Protocol):
         ...
 
 
+class OneTimeCodes(Protocol):
+    """The SMS one-time codes, one record per line (E.164), read and written in a unit of work."""
+
+    def get(self, line: str) -> OneTimeCode | None:
+        """The record of `line`, if any."""
+        ...
+
+    def put(self, code: OneTimeCode) -> None:
+        """Store `code` as the record of `code.line` (a new code replacing the previous one) on
+        commit; the failures stored are `code.failures`.
+        """
+        ...
+
+    def spend(self, line: str, digest: str, then: OneTimeCode) -> None:
+        """Replace `line`'s record by `then` on commit, provided its digest is still `digest`
+        (else `ConcurrentChange`, at once or at commit, and nothing is written): a code or
+        proof is spent once even by parallel requests.
+        """
+        ...
+
+    def record_failure(self, line: str, now: datetime, throttle: Throttle) -> FailureCounter:
+        """Count one more wrong code for `line` at `now`, atomically (parallel failures are each
+        counted); return the counter as it now stands. Committed with the unit of work; a line
+        without a record changes nothing and gives an empty counter.
+        """
+        ...
+
+
 class UnitOfWork(Protocol):
     """One use case's transaction: everything read and written through it is committed together
     or not at all. Leaving the `with` block without `commit()` rolls back.
     """
+
+    @property
+    def codes(self) -> OneTimeCodes:
+        """The SMS one-time codes."""
+        ...
 
     @property
     def accounts(self) -> Accounts:

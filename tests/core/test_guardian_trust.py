@@ -487,6 +487,7 @@ class _ConflictingUnitOfWork:
         self.directory = inner.directory
         self.outbox = inner.outbox
         self.audit = inner.audit
+        self.codes = inner.codes
 
     def __enter__(self) -> Self:
         self.inner.__enter__()

@@ -75,6 +75,7 @@ class GatedUnitOfWork:
         self.directory = inner.directory
         self.outbox = inner.outbox
         self.audit = inner.audit
+        self.codes = inner.codes
 
     def __enter__(self) -> Self:
         self.inner.__enter__()

@@ -21,8 +21,9 @@ from educonnect_core.domain.audit import GENESIS, ChainedEntry, chain_digest
 from educonnect_core.domain.directory import GuardianLink, School, SchoolClass, Student
 from educonnect_core.domain.policy import Throttle
 from educonnect_core.domain.selection import Page, ResponsableRow, Selection, select_rows
+from educonnect_core.domain.sms import OneTimeCode
 from educonnect_core.domain.statistics import Enrolment, SchoolStatistics, compute_statistics
-from educonnect_core.domain.values import Mobile, Uai
+from educonnect_core.domain.values import Email, Mobile, Uai
 
 
 @attrs.define
@@ -73,6 +74,8 @@ class Committed:
     audit: list[ChainedEntry] = attrs.Factory(list)
     activity: dict[str, Activity] = attrs.Factory(dict)
     statistics: dict[str, SchoolStatistics] = attrs.Factory(dict)
+    codes: dict[str, OneTimeCode] = attrs.Factory(dict)  # SMS codes, by line
+    aliases: dict[str, str] = attrs.Factory(dict)  # merged account id → surviving id
 
 
 class DictStorage:
@@ -95,6 +98,7 @@ class DictUnitOfWork:
         self.directory = DictDirectory(self)
         self.outbox = DictOutbox(self)
         self.audit = DictAudit(self)
+        self.codes = DictCodes(self)
         self.rollback()
 
     def __enter__(self) -> Self:
@@ -122,6 +126,8 @@ class DictUnitOfWork:
         self.entries: list[AuditEntry] = []
         self.logins: list[tuple[str, Callable[[Activity, Account], Activity]]] = []
         self.statistics: dict[str, SchoolStatistics] = {}
+        self.merged: dict[str, tuple[Account, str]] = {}  # id → (account read, surviving id)
+        self.code_changes: list[Callable[[dict[str, OneTimeCode]], None]] = []
 
     def commit(self) -> None:
         """Check every version and login, then apply everything; on a conflict keep nothing."""
@@ -142,6 +148,7 @@ class DictUnitOfWork:
             if account_id in store.accounts:
                 found = store.activity.get(account_id, Activity())
                 store.activity[account_id] = change(found, store.accounts[account_id])
+        self._apply_self_service(store)
         store.statistics.update(self.statistics)
         if self.dir is not None:
             self.dir.version += 1
@@ -164,9 +171,21 @@ class DictUnitOfWork:
             store.audit.append(ChainedEntry(len(store.audit) + 1, entry, digest))
         self.rollback()
 
+    def _apply_self_service(self, store: Committed) -> None:
+        """Delete the merged accounts (their ids become aliases) and apply the SMS codes."""
+        for account_id, (_read, survivor) in self.merged.items():
+            del store.accounts[account_id]
+            store.activity.pop(account_id, None)
+            for alias, into in list(store.aliases.items()):
+                if into == account_id:
+                    store.aliases[alias] = survivor
+            store.aliases[account_id] = survivor
+        for code_change in self.code_changes:
+            code_change(store.codes)
+
     def _check(self) -> None:
         store = self.committed
-        for account in self.updated.values():
+        for account in [*self.updated.values(), *(read for read, _ in self.merged.values())]:
             stored = store.accounts.get(account.account_id)
             if stored is None or stored.version != account.version:
                 found = None if stored is None else stored.version
@@ -177,12 +196,21 @@ class DictUnitOfWork:
                 raise ConcurrentChange(account.account_id, account.version, None)
         if self.dir is not None and store.directory.version != self.dir_base:
             raise ConcurrentChange("directory", self.dir_base, store.directory.version)
+        self.codes_seen()  # a code spent meanwhile raises ConcurrentChange
 
     # -- what this unit sees -------------------------------------------------------------------
 
     def visible(self) -> dict[str, Account]:
         """Committed accounts overlaid with this unit's writes (not copies: read only)."""
-        return {**self.committed.accounts, **self.added, **self.updated}
+        found = {**self.committed.accounts, **self.added, **self.updated}
+        return {i: a for i, a in found.items() if i not in self.merged}
+
+    def codes_seen(self) -> dict[str, OneTimeCode]:
+        """The SMS codes as this unit sees them: committed, then its own changes."""
+        codes = dict(self.committed.codes)
+        for change in self.code_changes:
+            change(codes)
+        return codes
 
     def activity(self, account_id: str, account: Account) -> Activity:
         """The account's activity as this unit sees it: committed, then its own logins."""
@@ -247,6 +275,31 @@ class DictAccounts:
             if a.mobile is not None and a.mobile.same_line(mobile)
         ]
 
+    def by_franceconnect_sub(self, sub: str) -> Account | None:
+        return self._first(a for a in self.uow.visible().values() if a.franceconnect_sub == sub)
+
+    def by_recovery_digest(self, digest: str) -> Account | None:
+        return self._first(
+            a
+            for a in self.uow.visible().values()
+            if a.recovery is not None and a.recovery.digest == digest
+        )
+
+    def by_email(self, email: Email) -> Sequence[Account]:
+        found = [a for a in self.uow.visible().values() if a.chosen_email == email]
+        return [self._with_activity(a) for a in sorted(found, key=lambda a: a.login.value)]
+
+    def merge_into(self, account: Account, survivor_id: str) -> None:
+        self.uow.updated.pop(account.account_id, None)
+        self.uow.merged[account.account_id] = (account, survivor_id)
+
+    def aliases(self, responsable_ids: Collection[str]) -> Mapping[str, str]:
+        known = dict(self.uow.committed.aliases)
+        for merged, (_read, survivor) in self.uow.merged.items():
+            known = {a: survivor if into == merged else into for a, into in known.items()}
+            known[merged] = survivor
+        return {i: known[i] for i in responsable_ids if i in known}
+
     def logins_taken(self, bases: Collection[str]) -> set[str]:
         shapes = [re.compile(re.escape(base) + r"[0-9]*") for base in bases]
         logins = {a.login.value for a in self.uow.visible().values()}
@@ -282,6 +335,39 @@ class DictAccounts:
 
         if account_id in self.uow.visible():
             self.uow.logins.append((account_id, succeeded))
+
+
+class DictCodes:
+    """The `OneTimeCodes` port: changes staged as functions, applied in order at commit."""
+
+    def __init__(self, uow: DictUnitOfWork) -> None:
+        self.uow = uow
+
+    def get(self, line: str) -> OneTimeCode | None:
+        return self.uow.codes_seen().get(line)
+
+    def put(self, code: OneTimeCode) -> None:
+        self.uow.code_changes.append(lambda codes: codes.update({code.line: code}))
+
+    def spend(self, line: str, digest: str, then: OneTimeCode) -> None:
+        def spend(codes: dict[str, OneTimeCode]) -> None:
+            found = codes.get(line)
+            if found is None or found.digest != digest:
+                raise ConcurrentChange(f"sms:{line}", 0, None)
+            codes[line] = then
+
+        spend(self.uow.codes_seen())  # refused at once if already spent
+        self.uow.code_changes.append(spend)
+
+    def record_failure(self, line: str, now: datetime, throttle: Throttle) -> FailureCounter:
+        def failed(codes: dict[str, OneTimeCode]) -> None:
+            if line in codes:
+                counter = codes[line].failures.failed(now, throttle)
+                codes[line] = attrs.evolve(codes[line], failures=counter)
+
+        self.uow.code_changes.append(failed)
+        found = self.uow.codes_seen().get(line)
+        return FailureCounter() if found is None else found.failures
 
 
 class DictDirectory:

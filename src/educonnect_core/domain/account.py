@@ -141,6 +141,10 @@ class Account:
     login_failures: FailureCounter = FailureCounter()
     birth_date_failures: FailureCounter = FailureCounter()
     activation: ActivationLink | None = None
+    #: The FranceConnect identity (`sub`) bound at the first FranceConnect connection.
+    franceconnect_sub: str | None = None
+    #: The pending forgotten-password link (same shape as the activation link), if any.
+    recovery: ActivationLink | None = None
     #: The generation of the credentials: one more at every reset, password or e-mail change.
     #: Login failures counted under an older generation no longer count (the storage keeps the
     #: counter apart from the versioned state, tagged with the generation it counts against).
@@ -298,6 +302,7 @@ class Account:
         """
         self.password = password
         self.activation = link
+        self.recovery = None
         self.credentials += 1
         self.login_failures = FailureCounter()
 
@@ -320,16 +325,25 @@ class Account:
         self.activation = None
         self.activated_at = now
 
-    def self_activate(self, now: datetime, origin: Origin, password_hash: str | None) -> bool:
+    def self_activate(
+        self,
+        now: datetime,
+        origin: Origin,
+        password_hash: str | None,
+        email: Email | None = None,
+    ) -> bool:
         """SMS sign-up or FranceConnect: a not-yet-activated account becomes ACTIVATED with that
         origin. An account already activated keeps its origin; returns whether it changed.
 
         Self-activation erases any provisional password (issue 9.8): with `password_hash` (SMS)
         the chosen one replaces it, without (FranceConnect) the account has `NoPassword`; a
-        password the guardian already chose is kept.
+        password the guardian already chose is kept. `email`, if given, becomes the guardian's own
+        address.
         """
         if origin not in (Origin.RESPONSABLE, Origin.FRANCECONNECT):
             raise ValueError(f"self-activation has no origin {origin.name}")
+        if email is not None:
+            self.chosen_email = email
         if self.state is AccountState.ACTIVATED:
             if password_hash is not None:
                 self.change_password(now, password_hash)
@@ -364,3 +378,25 @@ class Account:
         self._new_credentials(
             self.password, link if self.state is AccountState.ACTIVATING else None
         )
+
+    def bind_franceconnect(self, sub: str) -> None:
+        """Bind the FranceConnect identity `sub`: from now on it logs in to this account."""
+        if not sub:
+            raise ValueError("a FranceConnect sub cannot be empty")
+        self.franceconnect_sub = sub
+
+    def begin_recovery(self, link: ActivationLink) -> None:
+        """A forgotten password (guide v1.9 det. §1.3.3): `link` replaces any pending recovery
+        link. ACTIVATED accounts only (the others have their letter or their activation link).
+        """
+        if self.state is not AccountState.ACTIVATED:
+            raise ActionNotAllowed(self.account_id, self.state.name, "RECOVER_PASSWORD")
+        self.recovery = link
+
+    def recover_password(self, now: datetime, password_hash: str) -> None:
+        """The guardian chose a new password through a recovery path (e-mail link or SMS code):
+        it replaces the old one and every outstanding link stops working.
+        """
+        if self.state is not AccountState.ACTIVATED:
+            raise ActionNotAllowed(self.account_id, self.state.name, "RECOVER_PASSWORD")
+        self.change_password(now, password_hash)

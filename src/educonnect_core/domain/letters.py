@@ -33,6 +33,8 @@ class LetterKind(enum.Enum):
     C05 = "Demande de changement de mot de passe dans le cahier de liaison"
     C06 = "Demande de changement de mot de passe par courrier électronique"
     C07 = "Validation de l’adresse mail"
+    #: Not in annex A1: the self-service recovery e-mail of guide v1.9 det. §1.3.3 (issue 13).
+    R01 = "Identifiant ou mot de passe oublié"
 
     @property
     def title(self) -> str:
@@ -86,6 +88,8 @@ class LetterSettings:
     portal_url: str = "https://educonnect.education.gouv.fr"
     help_url: str = "https://educonnect.education.gouv.fr/educt-aide/contacts/"
     activation_url: str = "https://educonnect.education.gouv.fr/activation?jeton="
+    #: The forgotten-password link (issue 13): `recovery_url` + token.
+    recovery_url: str = "https://educonnect.education.gouv.fr/recuperation?jeton="
     sender_name: str = "Administrateur des services en ligne"
     signature: str = "Le directeur d’école."
 

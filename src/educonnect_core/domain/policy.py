@@ -144,6 +144,14 @@ class Policy:
     birth_date_throttle: Throttle = Throttle(free=3, first_wait=timedelta(minutes=15))
     #: Bytes of randomness in an activation link's token.
     token_bytes: int = 32
+    #: Digits of an SMS one-time code (guide v1.9 det. §1.3.4).
+    sms_code_length: int = 6
+    #: How long an SMS code (and the proof a right code gives) may be used.
+    sms_code_validity: timedelta = timedelta(minutes=10)
+    #: Wrong SMS codes: 3 allowed, then growing waits (counted per line, across resends).
+    sms_code_throttle: Throttle = Throttle(free=3, first_wait=timedelta(minutes=5))
+    #: The wait between two codes sent to the same line.
+    sms_resend_cooldown: timedelta = timedelta(minutes=1)
 
     @classmethod
     def hardened(cls) -> Policy:

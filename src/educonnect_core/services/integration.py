@@ -25,6 +25,7 @@ from educonnect_core.domain.messages import surname_first
 from educonnect_core.domain.policy import next_free_login
 from educonnect_core.domain.values import Login, Uai
 from educonnect_core.ports import Accounts, Directory, UnitOfWork
+from educonnect_core.services.merge import follow_merges
 from educonnect_core.services.runtime import Runtime
 
 __all__ = ["IntegrationReport", "Rejection", "by_name", "integrate"]
@@ -301,6 +302,7 @@ def _integrate(
     now = runtime.now()
     earlier = list(rejected)
     with runtime.storage.unit_of_work() as uow:
+        snapshot = follow_merges(uow, snapshot)  # merged accounts are never created again
         directory = uow.directory
         stored_schools = {s.uai: s for s in directory.schools(None)}
         known_classes = {c.class_id for c in snapshot.classes} | {

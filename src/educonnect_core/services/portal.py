@@ -35,9 +35,18 @@ from educonnect_core.errors import (
     InvalidField,
     NotFound,
 )
-from educonnect_core.ports import UnitOfWork
+from educonnect_core.ports import SmsSender, UnitOfWork
 from educonnect_core.services.administration import activation_letter
+from educonnect_core.services.franceconnect import (
+    FranceConnect,
+    FranceConnectIdentity,
+    FranceConnectLinkRequired,
+)
+from educonnect_core.services.merge import AccountMerge, MergeResult, absorb
+from educonnect_core.services.recovery import Recovery
 from educonnect_core.services.runtime import Runtime, token_digest
+from educonnect_core.services.signup import ChildToConfirm, SmsSignUp, attach_children
+from educonnect_core.services.sms import SmsCodes
 
 __all__ = [
     "FirstConnectionRequired",
@@ -103,8 +112,14 @@ def named_child(children: Sequence[Student]) -> Student:
 class Portal:
     """The guardian-side use cases; obtained from `EduConnect.portal()`."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, sms: SmsSender | None = None) -> None:
         self._rt = runtime
+        #: The SMS one-time codes (guide v1.9 det. §1.3.4); needs the `SmsSender`.
+        self.sms = SmsCodes(runtime, sms)
+        self._signup = SmsSignUp(self)
+        self._franceconnect = FranceConnect(self)
+        self._merge = AccountMerge(self)
+        self._recovery = Recovery(self)
 
     def __repr__(self) -> str:
         return "<Portal>"
@@ -529,8 +544,10 @@ class Portal:
         new_password: str,
     ) -> str:
         """Self sign-up after the SMS code was checked by the host (guide §1.3.4): names and
-        mobile find the account, every child's birth date is confirmed, the chosen password is
-        set; the account becomes ACTIVATED with origin RESPONSABLE. Returns the login.
+        mobile find the accounts, every child's birth date is confirmed, the chosen password is
+        set; the account becomes ACTIVATED with origin RESPONSABLE. Returns the login. Every
+        record whose children are all confirmed is attached and merged into one account.
+        Prefer `sms_sign_up`, where the core checks the SMS code itself.
         """
         self._refuse_new_password(new_password, "RESPONSABLE", record="inscription", login=None)
         return self._self_activate(
@@ -601,14 +618,14 @@ class Portal:
                 )
                 uow.commit()
                 raise IdentityNotRecognised
-            account = candidates[0]
-            children = self._children(uow, account)
-            answers = {c.student_id: birth_dates.get(c.student_id) for c in children}
-            if any(day is None for day in answers.values()):
-                answers = {}
-            self._check_birth_dates(
-                uow, account, children, now, {k: v for k, v in answers.items() if v is not None}
-            )
+            # Every record of the guardian whose children are all confirmed is attached, and
+            # they are merged into one account (issue 13.2: not only `candidates[0]`).
+            ids = [a.account_id for a in candidates]
+            known = {c.student_id for k in uow.directory.children(ids).values() for c in k}
+            answers = {sid: day for sid, day in birth_dates.items() if sid in known}
+            account, others = attach_children(self, uow, candidates, answers, now)
+            for other in others:
+                absorb(self._rt, uow, account, other, now, how=origin.name.lower())
             password_hash = None if new_password is None else self._rt.hasher.hash(new_password)
             changed = account.self_activate(now, origin, password_hash)
             uow.accounts.update(account)
@@ -623,3 +640,90 @@ class Portal:
             )
             uow.commit()
         return account.login.value
+
+    # -- self-service with the core's own SMS codes (issue 13) ----------------------------------
+
+    def sms_children(
+        self, *, surname: str, first_name: str, mobile: str, proof: str
+    ) -> tuple[ChildToConfirm, ...]:
+        """The children an SMS sign-up may attach (see `services.signup.SmsSignUp.children`)."""
+        return self._signup.children(
+            surname=surname, first_name=first_name, mobile=mobile, proof=proof
+        )
+
+    def sms_sign_up(
+        self,
+        *,
+        surname: str,
+        first_name: str,
+        mobile: str,
+        proof: str,
+        birth_dates: Mapping[str, date],
+        new_password: str,
+        email: str,
+    ) -> str:
+        """Self sign-up with the proof of `sms.verify` (purpose SIGN_UP): see
+        `services.signup.SmsSignUp.sign_up`. Returns the login.
+        """
+        return self._signup.sign_up(
+            surname=surname,
+            first_name=first_name,
+            mobile=mobile,
+            proof=proof,
+            birth_dates=birth_dates,
+            new_password=new_password,
+            email=email,
+        )
+
+    def franceconnect_login(
+        self, identity: FranceConnectIdentity
+    ) -> Session | FranceConnectLinkRequired:
+        """Log in with a FranceConnect identity the host verified (`services.franceconnect`)."""
+        found = self._franceconnect.login(identity)
+        return Session(found) if isinstance(found, str) else found
+
+    def franceconnect_link(
+        self,
+        identity: FranceConnectIdentity,
+        *,
+        mobile: str,
+        proof: str,
+        birth_dates: Mapping[str, date],
+    ) -> str:
+        """The first FranceConnect connection (`services.franceconnect.FranceConnect.link`)."""
+        return self._franceconnect.link(
+            identity, mobile=mobile, proof=proof, birth_dates=birth_dates
+        )
+
+    def merge_accounts(
+        self, login: str, password: str, *, other_login: str, other_password: str
+    ) -> MergeResult:
+        """Merge a second account proven by its password (`services.merge`)."""
+        return self._merge.with_password(
+            login, password, other_login=other_login, other_password=other_password
+        )
+
+    def merge_by_sms(self, login: str, password: str, *, mobile: str, proof: str) -> MergeResult:
+        """Merge the other accounts of a line proven by an SMS code (`services.merge`)."""
+        return self._merge.with_sms(login, password, mobile=mobile, proof=proof)
+
+    def forgot_by_email(self, identifier: str) -> None:
+        """Forgotten login or password: e-mail the login and a recovery link to the accounts
+        `identifier` (a login or an address) names (`services.recovery`). Returns nothing,
+        whether or not an account exists.
+        """
+        self._recovery.request_by_email(identifier)
+
+    def recover_by_email(self, token: str, new_password: str) -> str:
+        """Choose a new password through the recovery link; returns the login."""
+        return self._recovery.recover_by_email(token, new_password)
+
+    def forgotten_logins_by_sms(self, mobile: str, proof: str) -> tuple[str, ...]:
+        """The logins of the line proven by an SMS code (purpose RECOVERY)."""
+        return self._recovery.logins_by_sms(mobile, proof)
+
+    def recover_by_sms(self, *, mobile: str, proof: str, login: str, new_password: str) -> None:
+        """Choose a new password for `login`, proven by an SMS code (purpose RECOVERY)."""
+        self._recovery.password_by_sms(
+            mobile=mobile, proof=proof, login=login, new_password=new_password
+        )

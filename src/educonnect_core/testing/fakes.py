@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import random
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -18,7 +19,14 @@ from educonnect_core.domain.records import AccountList, Document, OutboxMessage
 from educonnect_core.errors import DeliveryFailed
 from educonnect_core.services.exports import export_filename, export_values
 
-__all__ = ["FakeClock", "FastHasher", "RecordingMailer", "RecordingRenderer", "SeededSecrets"]
+__all__ = [
+    "FakeClock",
+    "FastHasher",
+    "RecordingMailer",
+    "RecordingRenderer",
+    "RecordingSms",
+    "SeededSecrets",
+]
 
 #: The default start of a fake clock: the rentrée 2025, 08:00 UTC.
 RENTREE = datetime(2025, 9, 1, 8, 0, tzinfo=UTC)
@@ -168,3 +176,42 @@ class RecordingRenderer:
     def _keep(self, document: Document) -> Document:
         self.documents.append(document)
         return document
+
+
+@attrs.frozen
+class Sms:
+    """One SMS as a `RecordingSms` received it."""
+
+    line: str
+    text: str
+
+    @property
+    def code(self) -> str:
+        """The one-time code the text carries (the first run of 6 digits)."""
+        found = re.search(r"\b(\d{6})\b", self.text)
+        if found is None:
+            raise LookupError("no code in this SMS")
+        return found.group(1)
+
+
+@attrs.define
+class RecordingSms:
+    """An `SmsSender` that keeps every SMS, duplicates included, in order; with `fail` set, the
+    next sends raise `DeliveryFailed` (and are not kept).
+    """
+
+    sent: list[Sms] = attrs.Factory(list)
+    fail: bool = False
+
+    def send(self, line: str, text: str) -> None:
+        """Record one SMS (or refuse it, if `fail`)."""
+        if self.fail:
+            raise DeliveryFailed("sms", line, "passerelle SMS indisponible")
+        self.sent.append(Sms(line, text))
+
+    def last_code(self, line: str) -> str:
+        """The code of the last SMS sent to `line` (E.164)."""
+        for sms in reversed(self.sent):
+            if sms.line == line:
+                return sms.code
+        raise LookupError(f"no SMS was sent to {line}")

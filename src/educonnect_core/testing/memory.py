@@ -23,8 +23,9 @@ from educonnect_core.domain.directory import GuardianLink, School, SchoolClass, 
 from educonnect_core.domain.policy import Throttle
 from educonnect_core.domain.records import AuditEntry, OutboxMessage
 from educonnect_core.domain.selection import Page, ResponsableRow, Selection, select_rows
+from educonnect_core.domain.sms import OneTimeCode, line_key
 from educonnect_core.domain.statistics import Enrolment, SchoolStatistics, compute_statistics
-from educonnect_core.domain.values import Mobile, Uai
+from educonnect_core.domain.values import Email, Mobile, Uai
 from educonnect_core.errors import ConcurrentChange, StorageError
 
 __all__ = ["InMemoryStorage", "InMemoryUnitOfWork"]
@@ -100,6 +101,10 @@ class _World:
     statistics: dict[str, SchoolStatistics] = attrs.Factory(dict)
     #: The audit entries with their digests (the hash chain), in recording order.
     chain: list[ChainedEntry] = attrs.Factory(list)
+    #: The SMS one-time codes, by line (E.164).
+    codes: dict[str, OneTimeCode] = attrs.Factory(dict)
+    #: Accounts merged into another: merged id → surviving id.
+    aliases: dict[str, str] = attrs.Factory(dict)
 
 
 class InMemoryStorage:
@@ -130,6 +135,7 @@ class InMemoryUnitOfWork:
         self.directory = _Directory(self)
         self.outbox = _Outbox(self)
         self.audit = _Audit(self)
+        self.codes = _Codes(self)
         self._reset()
         self.committed = False
 
@@ -147,6 +153,10 @@ class InMemoryUnitOfWork:
         self._in_flight: dict[str, datetime] = {}
         self._entries: list[AuditEntry] = []
         self._statistics: dict[str, SchoolStatistics] = {}
+        #: Accounts merged away here: id → (the account as read, the surviving id).
+        self._merged: dict[str, tuple[Account, str]] = {}
+        #: Staged changes of SMS codes, applied in order at commit.
+        self._code_changes: list[Callable[[dict[str, OneTimeCode]], None]] = []
 
     def __repr__(self) -> str:
         return f"<InMemoryUnitOfWork committed={self.committed}>"
@@ -203,12 +213,23 @@ class InMemoryUnitOfWork:
             current = world.accounts.get(account_id)
             if current is not None or account.login.value in world.logins:
                 raise ConcurrentChange(account_id, 0, None if current is None else current.version)
+        for account_id, (account, _survivor) in self._merged.items():
+            current = world.accounts.get(account_id)
+            if current is None or current.version != account.version:
+                raise ConcurrentChange(
+                    account_id, account.version, None if current is None else current.version
+                )
+        codes = dict(world.codes)
+        for change in self._code_changes:
+            change(codes)
         if self._dir is not None and world.directory.version != self._dir_base_version:
             raise ConcurrentChange("directory", self._dir_base_version, world.directory.version)
 
     def _apply(self) -> None:
         self._apply_accounts()
         world = self._world
+        for change in self._code_changes:
+            change(world.codes)
         if self._dir is not None:
             self._dir.version += 1
             world.directory = self._dir
@@ -234,6 +255,14 @@ class InMemoryUnitOfWork:
             world.accounts[account_id] = stored
             world.logins[stored.login.value] = account_id
             account.version = stored.version
+        for account_id, (_account, survivor) in self._merged.items():
+            gone = world.accounts.pop(account_id)
+            world.logins.pop(gone.login.value, None)
+            world.activity.pop(account_id, None)
+            for merged, into in list(world.aliases.items()):
+                if into == account_id:
+                    world.aliases[merged] = survivor
+            world.aliases[account_id] = survivor
         for account_id, change in self._activity:
             current = world.accounts.get(account_id)
             if current is not None:
@@ -267,6 +296,8 @@ class InMemoryUnitOfWork:
 
     def account(self, account_id: str) -> Account | None:
         """The account as this unit of work sees it (a private copy of the committed one)."""
+        if account_id in self._merged:
+            return None
         staged = self._updated.get(account_id) or self._added.get(account_id)
         if staged is not None:
             return staged
@@ -298,7 +329,7 @@ class InMemoryUnitOfWork:
 
     def all_account_ids(self) -> Iterable[str]:
         """Every account id, committed or added here."""
-        yield from self._world.accounts
+        yield from (i for i in self._world.accounts if i not in self._merged)
         yield from (i for i in self._added if i not in self._world.accounts)
 
 
@@ -323,6 +354,43 @@ class _Accounts:
         account_id = self._uow._world.logins.get(login)
         return None if account_id is None else self._uow.account(account_id)
 
+    def by_franceconnect_sub(self, sub: str) -> Account | None:
+        for account_id in list(self._uow.all_account_ids()):
+            account = self._uow.account(account_id)
+            if account is not None and account.franceconnect_sub == sub:
+                return account
+        return None
+
+    def by_recovery_digest(self, digest: str) -> Account | None:
+        for account_id in list(self._uow.all_account_ids()):
+            account = self._uow.account(account_id)
+            if account and account.recovery and account.recovery.digest == digest:
+                return account
+        return None
+
+    def by_email(self, email: Email) -> Sequence[Account]:
+        found = []
+        for account_id in list(self._uow.all_account_ids()):
+            account = self._uow.account(account_id)
+            if account is not None and account.chosen_email == email:
+                found.append(account)
+        return sorted(found, key=lambda a: a.login.value)
+
+    def merge_into(self, account: Account, survivor_id: str) -> None:
+        if account.account_id == survivor_id:
+            raise ValueError("an account cannot be merged into itself")
+        self._uow._updated.pop(account.account_id, None)
+        self._uow._merged[account.account_id] = (account, survivor_id)
+
+    def aliases(self, responsable_ids: Collection[str]) -> Mapping[str, str]:
+        known = dict(self._uow._world.aliases)
+        for merged, (_account, survivor) in self._uow._merged.items():
+            for alias, into in list(known.items()):
+                if into == merged:
+                    known[alias] = survivor
+            known[merged] = survivor
+        return {i: known[i] for i in responsable_ids if i in known}
+
     def by_activation_digest(self, digest: str) -> Account | None:
         for account_id in list(self._uow.all_account_ids()):
             account = self._uow.account(account_id)
@@ -332,9 +400,10 @@ class _Accounts:
 
     def by_mobile(self, mobile: Mobile) -> Sequence[Account]:
         found = []
+        wanted = line_key(mobile)  # E.164: « 06… », « +336… » and « 00336… » are one line
         for account_id in list(self._uow.all_account_ids()):
             account = self._uow.account(account_id)
-            if account and account.mobile is not None and account.mobile.same_line(mobile):
+            if account and account.mobile is not None and line_key(account.mobile) == wanted:
                 found.append(account)
         return found
 
@@ -588,3 +657,43 @@ class _Audit:
             if (account_id is None or e.account_id == account_id)
             and (since is None or e.at >= since)
         ]
+
+
+class _Codes:
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    def _staged(self) -> dict[str, OneTimeCode]:
+        codes = dict(self._uow._world.codes)
+        for change in self._uow._code_changes:
+            change(codes)
+        return codes
+
+    def get(self, line: str) -> OneTimeCode | None:
+        return self._staged().get(line)
+
+    def put(self, code: OneTimeCode) -> None:
+        def put(codes: dict[str, OneTimeCode]) -> None:
+            codes[code.line] = code
+
+        self._uow._code_changes.append(put)
+
+    def spend(self, line: str, digest: str, then: OneTimeCode) -> None:
+        def spend(codes: dict[str, OneTimeCode]) -> None:
+            current = codes.get(line)
+            if current is None or current.digest != digest:
+                raise ConcurrentChange(f"sms:{line}", 0, None)
+            codes[line] = then
+
+        spend(self._staged())  # refused at once when already spent
+        self._uow._code_changes.append(spend)
+
+    def record_failure(self, line: str, now: datetime, throttle: Throttle) -> FailureCounter:
+        def failed(codes: dict[str, OneTimeCode]) -> None:
+            current = codes.get(line)
+            if current is not None:
+                codes[line] = attrs.evolve(current, failures=current.failures.failed(now, throttle))
+
+        self._uow._code_changes.append(failed)
+        found = self._staged().get(line)
+        return _NO_FAILURE if found is None else found.failures
