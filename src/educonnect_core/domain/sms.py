@@ -13,11 +13,9 @@ Lines are compared in E.164 (`phonenumbers`, French numbers by default): ``06 12
 from __future__ import annotations
 
 import enum
-import hashlib
 from datetime import datetime
 
 import attrs
-import phonenumbers
 
 from educonnect_core.domain.account import FailureCounter
 from educonnect_core.domain.values import Mobile
@@ -64,6 +62,9 @@ def e164(raw: str | Mobile, *, record: str = "mobile") -> str:
     """The number in E.164 (``+33612345678``), national numbers read as French; raise
     `InvalidField` for a number that is not a possible phone number.
     """
+    # On first use: `import educonnect_core` stays domain-only and light (issue 14, item 4).
+    import phonenumbers  # noqa: PLC0415
+
     text = raw.value if isinstance(raw, Mobile) else str(raw)
     try:
         number = phonenumbers.parse(text, DEFAULT_REGION)
@@ -105,6 +106,8 @@ def code_digest(line: str, secret: str) -> str:
     """The digest under which a code (or a proof) for `line` is kept: bound to the line, so that
     a digest copied onto another line's record opens nothing.
     """
+    import hashlib  # noqa: PLC0415 - on first use (issue 14, item 4)
+
     return hashlib.sha256(f"{line}\x00{secret}".encode()).hexdigest()
 
 
