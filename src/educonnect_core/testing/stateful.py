@@ -10,6 +10,7 @@ pytest collects. Requires the ``testing`` extra (hypothesis).
 from __future__ import annotations
 
 import calendar
+import contextlib
 import unicodedata
 import unittest
 from collections.abc import Callable
@@ -28,7 +29,7 @@ from hypothesis.stateful import (
 )
 
 from educonnect_core.domain.account import Chosen
-from educonnect_core.domain.directory import DirectorySnapshot, Student
+from educonnect_core.domain.directory import DirectorySnapshot, GuardianLink, Student
 from educonnect_core.domain.letters import LetterContent, LetterKind, LetterSettings
 from educonnect_core.domain.lifecycle import AccountState, Channel, Origin
 from educonnect_core.domain.policy import Policy, Throttle
@@ -42,12 +43,15 @@ from educonnect_core.errors import (
     ActivationLinkRefused,
     BirthDateRefused,
     CredentialsRefused,
+    IdentityNotRecognised,
+    NotFound,
 )
 from educonnect_core.ports import Storage
 from educonnect_core.services.franceconnect import (
     FranceConnectIdentity,
     FranceConnectLinkRequired,
 )
+from educonnect_core.services.merge import MergeResult
 from educonnect_core.services.portal import Portal, Session
 from educonnect_core.services.reports import Skip
 from educonnect_core.testing.fakes import RecordingSms
@@ -181,6 +185,30 @@ def _token(letter: LetterContent, prefix: str = POLICY_LETTERS.activation_url) -
     return line.removeprefix(prefix)
 
 
+def _recorded_twice(snapshot: DirectorySnapshot) -> DirectorySnapshot:
+    """`snapshot` with its first guardian recorded a second time (« -BIS »), same names and
+    mobile, for a pupil the first record is not linked to (none such: `snapshot` unchanged).
+    """
+    first = min(snapshot.responsables, key=lambda r: r.responsable_id)
+    own = {
+        link.student_id for link in snapshot.links if link.responsable_id == first.responsable_id
+    }
+    free = sorted(s.student_id for s in snapshot.students if s.student_id not in own)
+    if not free:
+        return snapshot
+    mobile = first.mobile or Mobile.parse("06 12 34 56 78")
+    first = attrs.evolve(first, mobile=mobile)
+    twin = attrs.evolve(first, responsable_id=first.responsable_id + "-BIS")
+    return attrs.evolve(
+        snapshot,
+        responsables=[
+            first if r.responsable_id == first.responsable_id else r for r in snapshot.responsables
+        ]
+        + [twin],
+        links=[*snapshot.links, GuardianLink(twin.responsable_id, free[0])],
+    )
+
+
 class LifecycleMachine(RuleBasedStateMachine):
     """Director actions, guardian actions, integrations and clock jumps against a model."""
 
@@ -198,6 +226,8 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.sms = RecordingSms()
         #: Every SMS code, proof and recovery token the guardians were handed (never audited).
         self.handed: set[str] = set()
+        #: The accounts merged into another one: deleted, out of everyone's reach.
+        self.deleted: dict[str, ModelAccount] = {}
 
     # -- helpers --------------------------------------------------------------------------------
 
@@ -260,9 +290,17 @@ class LifecycleMachine(RuleBasedStateMachine):
 
     # -- setup ----------------------------------------------------------------------------------
 
-    @initialize(snapshot=directory_snapshots(ineligible=False), seed=st.integers(0, 2**16))
-    def start(self, snapshot: DirectorySnapshot, seed: int) -> None:
-        """Integrate a generated feed and learn the logins."""
+    @initialize(
+        snapshot=directory_snapshots(ineligible=False),
+        seed=st.integers(0, 2**16),
+        twice=st.booleans(),
+    )
+    def start(self, snapshot: DirectorySnapshot, seed: int, twice: bool) -> None:
+        """Integrate a generated feed and learn the logins; with `twice`, one guardian is
+        recorded twice (same names and mobile, another child: the case of the merge).
+        """
+        if twice:
+            snapshot = _recorded_twice(snapshot)
         self.world = in_memory_world(seed=seed, policy=POLICY, storage=type(self).storage_factory())
         self.snapshot = snapshot
         report = self.world.app.integrate(snapshot)
@@ -600,6 +638,8 @@ class LifecycleMachine(RuleBasedStateMachine):
             key=lambda x: x.login,
         )
         m = twins[0]
+        if any(set(x.children) & set(m.children) for x in twins if x is not m):
+            return  # the answers would attach a twin too: the merge is not modelled here
         dates: dict[str, date] = {c: self.students[c].birth_date for c in m.children}
         if via is Origin.RESPONSABLE:
             new = self._new_password()
@@ -666,7 +706,7 @@ class LifecycleMachine(RuleBasedStateMachine):
             return
         m = self.model[data.draw(st.sampled_from(reachable), label="account")]
         assert m.mobile is not None
-        sub = f"fc-{m.account_id}"
+        sub = m.sub or f"fc-{m.account_id}"
         given = m.first_name + (" Marie" if second_given_name and " " not in m.first_name else "")
         identity = FranceConnectIdentity(sub, m.surname, given)
         if m.sub == sub:
@@ -771,6 +811,132 @@ class LifecycleMachine(RuleBasedStateMachine):
         self._credentials_changed(m)
         self._audited()
 
+    @rule(data=st.data(), how=st.sampled_from(("password", "sms")), right=st.booleans())
+    def merge_accounts(self, data: st.DataObject, how: str, right: bool) -> None:
+        """An ACTIVATED guardian brings a second account onto theirs (« regroupement de
+        comptes », det. §1.2): proven by its login and password (a wrong one is refused), or by
+        an SMS code to the line every record of the same names carries. The children come onto
+        the survivor; the other account is deleted.
+        """
+        ready = sorted(
+            i for i, x in self.model.items() if x.state is V and self._opens(x, self._current(x))
+        )
+        if not ready:
+            return
+        m = self.model[data.draw(st.sampled_from(ready), label="account")]
+        if how == "password":
+            merged = self._merge_by_password(data, m, right)
+        else:
+            merged = self._merge_by_sms(m)
+        self._merged(m, merged, how)
+
+    def _twins(self, m: ModelAccount) -> list[ModelAccount]:
+        """The other accounts with `m`'s names on `m`'s line, by login."""
+        if m.mobile is None:
+            return []
+        line = m.mobile.value
+        return sorted(
+            (
+                x
+                for x in self.model.values()
+                if x is not m
+                and x.mobile is not None
+                and SpecRules.same_line(x.mobile.value, line)
+                and SpecRules.same_name(x.surname, m.surname)
+                and SpecRules.same_name(x.first_name, m.first_name)
+            ),
+            key=lambda x: x.login,
+        )
+
+    def _merge_ready(self, m: ModelAccount) -> bool:
+        return m.state is V and self._opens(m, self._current(m)) and bool(self._twins(m))
+
+    @precondition(lambda self: any(self._merge_ready(x) for x in self.model.values()))
+    @rule(data=st.data())
+    def guardian_recorded_twice_merges(self, data: st.DataObject) -> None:
+        """An ACTIVATED guardian recorded twice merges the other record's account by SMS
+        (short examples get there).
+        """
+        ready = sorted(i for i, x in self.model.items() if self._merge_ready(x))
+        m = self.model[data.draw(st.sampled_from(ready), label="account")]
+        self._merged(m, self._merge_by_sms(m), "sms")
+
+    def _merged(self, m: ModelAccount, merged: list[ModelAccount], how: str) -> None:
+        """The model of a merge into `m`: children and schools move, the others are deleted."""
+        if not merged:
+            return
+        event(f"merge by {how} of {sorted(x.state.name for x in merged)}")
+        for o in merged:
+            for child in o.children:
+                if child not in m.children:
+                    m.children.append(child)
+            m.uais |= o.uais
+            if m.sub is None:
+                m.sub = o.sub  # the FranceConnect identity follows the children
+            del self.model[o.account_id]
+            self.deleted[o.account_id] = o
+        self._audited()
+        for o in merged:  # a deleted account no longer logs in, no director reaches it
+            with contextlib.suppress(CredentialsRefused):
+                self.portal.login(o.login, self._current(o) or WRONG)
+                raise AssertionError(f"the deleted account {o.login} still logs in")
+            for uai in o.uais:
+                with contextlib.suppress(NotFound):
+                    self.admin.account(uai, o.login)
+                    raise AssertionError(f"the deleted account {o.login} is reachable in {uai}")
+
+    def _merge_by_password(
+        self, data: st.DataObject, m: ModelAccount, right: bool
+    ) -> list[ModelAccount]:
+        """Merge another account that opens, by its password; the accounts merged (none when
+        the password was wrong and the merge refused).
+        """
+        current = self._current(m) or WRONG
+        others = sorted(
+            i
+            for i, x in self.model.items()
+            if i != m.account_id and self._opens(x, self._current(x))
+        )
+        if not others:
+            return []
+        o = self.model[data.draw(st.sampled_from(others), label="other")]
+        password = (self._current(o) if right else None) or WRONG
+        try:
+            result = self.portal.merge_accounts(
+                m.login, current, other_login=o.login, other_password=password
+            )
+        except CredentialsRefused:
+            assert not right, f"{o.login} not merged into {m.login} with its password"
+            self._audited()
+            return []
+        assert right, f"{o.login} merged into {m.login} with a wrong password"
+        assert result == MergeResult(m.login, (o.login,))
+        return [o]
+
+    def _merge_by_sms(self, m: ModelAccount) -> list[ModelAccount]:
+        """Merge every other account of `m`'s names on `m`'s line, proven by an SMS code; the
+        accounts merged (none when there is none: refused).
+        """
+        if m.mobile is None:
+            return []
+        current, line = self._current(m) or WRONG, m.mobile.value
+        merged = self._twins(m)
+        proof = self._sms_proof(m.mobile, SmsPurpose.MERGE)
+        if not self._opens(m, self._current(m)):  # the code took a minute: a deadline passed
+            with contextlib.suppress(CredentialsRefused):
+                self.portal.merge_by_sms(m.login, current, mobile=line, proof=proof)
+                raise AssertionError(f"{m.login}: merged with an expired password")
+            self._audited()
+            return []
+        try:
+            result = self.portal.merge_by_sms(m.login, current, mobile=line, proof=proof)
+        except IdentityNotRecognised:
+            assert not merged, f"{m.login}: {[x.login for x in merged]} not merged"
+            self._audited()
+            return []
+        assert result == MergeResult(m.login, tuple(x.login for x in merged))
+        return merged
+
     # -- directory and time ---------------------------------------------------------------------
 
     @rule(data=st.data(), change=st.sampled_from(("same", "birth date", "e-mail")))
@@ -855,6 +1021,8 @@ class LifecycleMachine(RuleBasedStateMachine):
         """Every account's state, origin, e-mail and password column match the model."""
         for uai in {u for m in self.model.values() for u in m.uais}:
             rows = {r.account_id: r for r in self.admin.rows(uai, Selection(page_size=0)).rows}
+            gone = sorted(set(rows) & set(self.deleted))
+            assert not gone, f"deleted accounts {gone} are still listed in {uai}"
             for m in (x for x in self.model.values() if uai in x.uais):
                 row = rows[m.account_id]
                 assert (row.state, row.origin) == (m.state, m.origin), m.login
