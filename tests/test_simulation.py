@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from educonnect_core import AccountState, EduConnect, Selection
+from educonnect_core import AccountState, EduConnect, Origin, Selection
 from educonnect_core.testing import RecordingMailer, in_memory_world
 from educonnect_core.testing.simulation import MailTap, SchoolYear, SimulationResult, synthetic_feed
 
@@ -132,3 +132,58 @@ class TestTimeline:
         assert "- 10:20 — Intégration du flux AAF (rentrée)" in text  # 08:20 UTC in September
         assert "quotidienne" not in text
         assert "(hebdomadaire)" in text
+
+
+class TestSelfServiceInTheYear:
+    """The year holds one FranceConnect activation and one merge of a guardian recorded twice
+    (issue 13: « the demo's year includes one merge and one FranceConnect activation »).
+    """
+
+    def test_the_guardian_recorded_twice_is_merged_across_directors(self) -> None:
+        """The second record's account is deleted by an SMS merge: no director lists it after
+        the weekly feeds, and the other director's school lists the surviving account.
+        """
+        result, app = run(5)
+        feed = synthetic_feed(5)
+        assert feed.recorded_twice is not None
+        first, second = feed.recorded_twice
+        rows = {
+            (uai.value, r.account_id): r.login
+            for director in feed.directors
+            for uai in director.uais
+            for r in app.administration(director).rows(uai, Selection(page_size=0)).rows
+        }
+        survivor = next(login for (_, aid), login in rows.items() if aid == first)
+        assert second not in {aid for _, aid in rows}
+        child = next(
+            link.student_id for link in feed.snapshot.links if link.responsable_id == second
+        )
+        school = next(s.uai.value for s in feed.snapshot.students if s.student_id == child)
+        assert (school, first) in rows, "the child's school lists the surviving account"
+        assert school in {u.value for u in feed.directors[1].uais}, "another director's school"
+        merges = [t for _, t in result.timeline if t.startswith(f"{survivor} : regroupement")]
+        assert len(merges) == 1, merges
+        later = [r.accounts_created for r in result.integrations[1:]]
+        assert later
+        assert not any(later), "no feed re-creates the deleted account"
+
+    def test_one_franceconnect_activation_then_a_direct_login(self) -> None:
+        """One guardian activates with FranceConnect (origin FranceConnect, no password shown)
+        and the next day logs straight in with the same identity.
+        """
+        result, app = run(5)
+        feed = synthetic_feed(5)
+        lines = [t for _, t in sorted(result.timeline, key=lambda entry: entry[0])]
+        (first,) = [t for t in lines if "première connexion FranceConnect (code SMS" in t]
+        login = first.split(" :")[0]
+        assert f"{login} : connexion FranceConnect, directement sur son compte." in lines
+        rows = [
+            r
+            for director in feed.directors
+            for uai in director.uais
+            for r in app.administration(director).rows(uai, Selection(logins={login})).rows
+        ]
+        assert rows
+        assert {(r.state, r.origin) for r in rows} == {
+            (AccountState.ACTIVATED, Origin.FRANCECONNECT)
+        }

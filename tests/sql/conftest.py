@@ -85,7 +85,8 @@ class PostgresServer:
             with engine.begin() as connection:
                 connection.exec_driver_sql(
                     "TRUNCATE accounts, schools, classes, students, guardian_links, outbox, "
-                    "audit_trail RESTART IDENTITY"
+                    "audit_trail, school_statistics, account_aliases, one_time_codes "
+                    "RESTART IDENTITY"
                 )
                 connection.exec_driver_sql("UPDATE educonnect_meta SET directory_version = 0")
         finally:

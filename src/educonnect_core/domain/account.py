@@ -332,15 +332,17 @@ class Account:
         password_hash: str | None,
         email: Email | None = None,
     ) -> bool:
-        """SMS sign-up or FranceConnect: a not-yet-activated account becomes ACTIVATED with that
-        origin. An account already activated keeps its origin; returns whether it changed.
+        """SMS sign-up, FranceConnect or the 2nd-degree transition from ATEN or an ENT (det.
+        §1.3.4: such accounts go straight to « Activé »): a not-yet-activated account becomes
+        ACTIVATED with that origin. An account already activated keeps its origin; returns
+        whether it changed.
 
         Self-activation erases any provisional password (issue 9.8): with `password_hash` (SMS)
         the chosen one replaces it, without (FranceConnect) the account has `NoPassword`; a
         password the guardian already chose is kept. `email`, if given, becomes the guardian's own
         address.
         """
-        if origin not in (Origin.RESPONSABLE, Origin.FRANCECONNECT):
+        if origin in (Origin.NONE, Origin.SCHOOL):
             raise ValueError(f"self-activation has no origin {origin.name}")
         if email is not None:
             self.chosen_email = email

@@ -59,6 +59,10 @@ class Origin(enum.Enum):
     SCHOOL = "Etablissement"
     RESPONSABLE = "Responsable"
     FRANCECONNECT = "FranceConnect"
+    #: Activated by the transition of a 2nd-degree ATEN account to EduConnect (det. §1.3.4).
+    ATEN = "ATEN"
+    #: Activated by the transition of an ENT account to EduConnect (det. §1.3.4).
+    ENT = "ENT"
 
     @property
     def label(self) -> str:

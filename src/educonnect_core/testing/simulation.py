@@ -28,13 +28,15 @@ from educonnect_core.domain.lifecycle import AccountState, Channel
 from educonnect_core.domain.permissions import Action
 from educonnect_core.domain.records import Director, Document, OutboxMessage
 from educonnect_core.domain.selection import Selection
+from educonnect_core.domain.sms import SmsPurpose, e164
 from educonnect_core.domain.statistics import SchoolStatistics
 from educonnect_core.domain.values import Ine, Level, Uai, ascii_fold, uai_check_letter
 from educonnect_core.errors import EduconnectError
 from educonnect_core.ports import Mailer
+from educonnect_core.services.franceconnect import FranceConnectIdentity
 from educonnect_core.services.integration import IntegrationReport
-from educonnect_core.services.portal import named_child
-from educonnect_core.testing.fakes import FakeClock
+from educonnect_core.services.portal import Portal, Session, named_child
+from educonnect_core.testing.fakes import FakeClock, RecordingSms
 
 __all__ = ["MailTap", "SchoolYear", "SimulationResult", "SyntheticFeed", "synthetic_feed"]
 
@@ -114,12 +116,16 @@ class SyntheticFeed:
     corrected: DirectorySnapshot
     #: (pupil id, birth date wrongly in the feed, true birth date).
     wrong_birth_date: tuple[str, date, date]
+    #: (record id, second record id) of the guardian recorded twice in ONDE: once with their
+    #: children of the first school, once with a child of the other director's school.
+    recorded_twice: tuple[str, str] | None = None
 
 
 def synthetic_feed(seed: int = 2025, pupils: int = 300) -> SyntheticFeed:
     """Three schools (two under one director, one under another), about `pupils` pupils in
     families of one to three children (some across schools), one or two guardians each, with or
-    without e-mail and mobile, and one pupil whose birth date is wrong in the feed.
+    without e-mail and mobile, one pupil whose birth date is wrong in the feed, and one guardian
+    recorded twice (a second record, same names and mobile, for a child at the third school).
     """
     rng = random.Random(seed)
     uais = [_uai("0750101"), _uai("0750102"), _uai("0930103")]
@@ -192,6 +198,11 @@ def synthetic_feed(seed: int = 2025, pupils: int = 300) -> SyntheticFeed:
     )
     true_date = wrong.birth_date
     false_date = true_date.replace(day=1) if true_date.day != 1 else true_date.replace(day=2)
+    twice = _recorded_twice(uais[0], guardians, students, links, wrong.student_id)
+    if twice is not None:
+        guardians.append(twice[0])
+        students.append(twice[1])
+        links.append(GuardianLink(twice[0].responsable_id, twice[1].student_id))
     feed = DirectorySnapshot(
         schools,
         classes,
@@ -207,7 +218,52 @@ def synthetic_feed(seed: int = 2025, pupils: int = 300) -> SyntheticFeed:
         snapshot=feed,
         corrected=DirectorySnapshot(schools, classes, students, guardians, links),
         wrong_birth_date=(wrong.student_id, false_date, true_date),
+        recorded_twice=None
+        if twice is None
+        else (twice[0].responsable_id.removesuffix("B"), twice[0].responsable_id),
     )
+
+
+def _recorded_twice(
+    home: Uai,
+    guardians: list[Responsable],
+    students: list[Student],
+    links: list[GuardianLink],
+    wrong_pupil: str,
+) -> tuple[Responsable, Student] | None:
+    """The second record of the first guardian with a mobile whose children are all at `home`
+    (and none is `wrong_pupil`), and the child at the third school that record is linked to.
+    """
+    school = {s.student_id: s.uai for s in students}
+    children: dict[str, set[str]] = defaultdict(set)
+    for link in links:
+        children[link.responsable_id].add(link.student_id)
+    source = next(
+        (
+            r
+            for r in guardians
+            if r.mobile is not None
+            and children[r.responsable_id]
+            and wrong_pupil not in children[r.responsable_id]
+            and all(school[sid] == home for sid in children[r.responsable_id])
+        ),
+        None,
+    )
+    if source is None:
+        return None
+    n = len(students) + 1
+    uai = _uai("0930103")
+    pupil = Student(
+        f"E{n:05d}",
+        surname=source.surname,
+        first_name=_FIRST[n % len(_FIRST)],
+        birth_date=date(2015, 3, 14),
+        uai=uai,
+        class_id=f"{uai.value}-CM1",
+        level=Level("CM1"),
+        ine=Ine(f"{n:010d}{'ABCDEFGHJK'[n % 10]}"),
+    )
+    return attrs.evolve(source, responsable_id=source.responsable_id + "B"), pupil
 
 
 class MailTap:
@@ -287,7 +343,11 @@ class SchoolYear:
         self._integrate = integrate or app.integrate
         self.result = SimulationResult()
         self.admins = {d.director_id: app.administration(d) for d in feed.directors}
-        self.portal = app.portal()
+        #: The guardians' phones: the SMS codes the self-service paths send.
+        self.sms = RecordingSms()
+        self.portal = Portal(app.runtime, self.sms)
+        #: login → the password the guardian chose at the first connection.
+        self._chosen: dict[str, str] = {}
         self.school_of = {s.uai: s for s in feed.snapshot.schools}
         self._corrected = False
         #: login → (a school of the guardian, account id), learnt from the lists at the rentrée.
@@ -347,6 +407,7 @@ class SchoolYear:
         self.rentree()
         self._known = self._accounts()
         plans = self._plan(self._known)
+        self._plan_self_service(plans)
         for day in range(1, 96):
             if day % 7 == 0:
                 self.at(day, 8, 20)
@@ -445,6 +506,136 @@ class SchoolYear:
                 plans[day + 4].extend(early)
         return plans
 
+    def _plan_self_service(
+        self, plans: dict[int, list[tuple[int, str, Callable[[str], None]]]]
+    ) -> None:
+        """The guardian recorded twice activates the first account, then brings the second
+        onto it by SMS; another guardian with a mobile activates through FranceConnect and
+        comes back the next day straight in.
+        """
+        login_of = {aid: login for login, (_, aid) in self._known.items()}
+        wrong_pupil = self.feed.wrong_birth_date[0]
+        busy = {
+            link.responsable_id
+            for link in self.feed.snapshot.links
+            if link.student_id == wrong_pupil
+        }
+        story: list[tuple[int, int, str, Callable[[str], None]]] = []
+        if self.feed.recorded_twice is not None:
+            first, second = self.feed.recorded_twice
+            busy |= {first, second}
+            if first in login_of and second in login_of:
+                story += [
+                    (9, 18, login_of[first], self.activate),
+                    (12, 20, login_of[first], self.merge_recorded_twice),
+                ]
+        # The FranceConnect guardian is one of the last director's (the demo's console shows a
+        # guardian still NOTIFIED at the first director's first school).
+        school = {s.student_id: s.uai for s in self.feed.snapshot.students}
+        last = self.feed.directors[-1].uais
+        elsewhere = {
+            link.responsable_id
+            for link in self.feed.snapshot.links
+            if school[link.student_id] not in last
+        }
+        franceconnect = next(
+            (
+                r.responsable_id
+                for r in sorted(self.feed.snapshot.responsables, key=lambda r: r.responsable_id)
+                if r.mobile is not None
+                and r.responsable_id not in elsewhere
+                and r.responsable_id not in busy
+                and r.responsable_id in login_of
+            ),
+            None,
+        )
+        if franceconnect is not None:
+            busy.add(franceconnect)
+            story += [
+                (15, 21, login_of[franceconnect], self.franceconnect),
+                (16, 8, login_of[franceconnect], self.franceconnect),
+            ]
+        quiet = {login for _, _, login, _ in story}  # the second record does nothing itself
+        quiet |= {login_of[aid] for aid in self.feed.recorded_twice or () if aid in login_of}
+        for plan in plans.values():
+            plan[:] = [p for p in plan if p[1] not in quiet]
+        for day, hour, login, action in story:
+            plans[day].append((hour, login, action))
+
+    def _record(self, login: str) -> Responsable:
+        account_id = self._known[login][1]
+        return next(r for r in self.feed.snapshot.responsables if r.responsable_id == account_id)
+
+    def _birth_dates(self, account_id: str) -> dict[str, date]:
+        """The true birth dates of the children of the record `account_id`."""
+        children = {
+            link.student_id
+            for link in self.feed.corrected.links
+            if link.responsable_id == account_id
+        }
+        return {
+            s.student_id: s.birth_date
+            for s in self.feed.corrected.students
+            if s.student_id in children
+        }
+
+    def _sms_proof(self, mobile: str, purpose: SmsPurpose) -> str:
+        """The guardian asks a code, reads it on their phone and types it."""
+        self.portal.sms.request(mobile, purpose)
+        self.clock.advance(minutes=1)
+        return self.portal.sms.verify(mobile, self.sms.last_code(e164(mobile)), purpose)
+
+    def merge_recorded_twice(self, login: str) -> None:
+        """The activated guardian brings the account of their second record onto theirs by an
+        SMS code to the mobile both records carry (« regroupement de comptes »).
+        """
+        record, password = self._record(login), self._chosen.get(login)
+        if record.mobile is None or password is None:
+            return
+        try:
+            proof = self._sms_proof(record.mobile.value, SmsPurpose.MERGE)
+            result = self.portal.merge_by_sms(
+                login, password, mobile=record.mobile.value, proof=proof
+            )
+        except EduconnectError as error:
+            self.say(f"{login} : regroupement de comptes refusé — {error.french}")
+            return
+        self.say(
+            f"{login} : regroupement de comptes par SMS — le compte "
+            f"{', '.join(result.merged)} (même responsable, enregistré deux fois dans ONDE) est "
+            "supprimé, ses enfants rattachés à ce compte."
+        )
+
+    def franceconnect(self, login: str) -> None:
+        """A guardian comes with FranceConnect: the first time, mobile, SMS code and the
+        children's birth dates activate the account (origin FranceConnect); afterwards the same
+        identity logs straight in.
+        """
+        record = self._record(login)
+        if record.mobile is None:
+            return
+        identity = FranceConnectIdentity(
+            f"fc-{record.responsable_id.lower()}", record.surname, record.first_name
+        )
+        try:
+            if isinstance(self.portal.franceconnect_login(identity), Session):
+                self.say(f"{login} : connexion FranceConnect, directement sur son compte.")
+                return
+            proof = self._sms_proof(record.mobile.value, SmsPurpose.FRANCECONNECT)
+            self.portal.franceconnect_link(
+                identity,
+                mobile=record.mobile.value,
+                proof=proof,
+                birth_dates=self._birth_dates(record.responsable_id),
+            )
+        except EduconnectError as error:
+            self.say(f"{login} : connexion FranceConnect refusée — {error.french}")
+            return
+        self.say(
+            f"{login} : première connexion FranceConnect (code SMS, dates de naissance des "
+            "enfants) — compte activé, origine FranceConnect, mot de passe provisoire effacé."
+        )
+
     def _child_named(self, login: str) -> date:
         """The true birth date of the child the first-connection screen names: the guardian
         knows their own children, so they are found by the account's id, never by display name
@@ -476,16 +667,18 @@ class SchoolYear:
             return
         try:
             child_birth = self._child_named(login)
+            new_password = f"Ecole{self.rng.randrange(10**6):06d}"
             self.portal.first_connection(
                 login,
                 password,
-                new_password=f"Ecole{self.rng.randrange(10**6):06d}",
+                new_password=new_password,
                 email=f"{login}@example.org",
                 birth_date=child_birth,
             )
         except EduconnectError as error:
             self.say(f"{login} : première connexion refusée — {error.french}")
             return
+        self._chosen[login] = new_password
         self.say(f"{login} : première connexion, courriel d'activation envoyé.")
         if confirm:
             token = self.tap.token(login, self.app.runtime.letters.activation_url)

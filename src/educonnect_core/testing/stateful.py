@@ -10,6 +10,7 @@ pytest collects. Requires the ``testing`` extra (hypothesis).
 from __future__ import annotations
 
 import calendar
+import contextlib
 import unicodedata
 import unittest
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import ClassVar
 
 import attrs
-from hypothesis import Phase, note, settings
+from hypothesis import Phase, event, note, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -28,21 +29,32 @@ from hypothesis.stateful import (
 )
 
 from educonnect_core.domain.account import Chosen
-from educonnect_core.domain.directory import DirectorySnapshot, Student
+from educonnect_core.domain.directory import DirectorySnapshot, GuardianLink, Student
 from educonnect_core.domain.letters import LetterContent, LetterKind, LetterSettings
 from educonnect_core.domain.lifecycle import AccountState, Channel, Origin
 from educonnect_core.domain.policy import Policy, Throttle
 from educonnect_core.domain.records import Director, OutboxMessage
+from educonnect_core.domain.recovery import RecoveryRefused
 from educonnect_core.domain.selection import Selection
+from educonnect_core.domain.sms import SmsPurpose
 from educonnect_core.domain.values import Email, Mobile, Uai
 from educonnect_core.errors import (
     ActionNotAllowed,
     ActivationLinkRefused,
     BirthDateRefused,
     CredentialsRefused,
+    IdentityNotRecognised,
+    NotFound,
 )
 from educonnect_core.ports import Storage
+from educonnect_core.services.franceconnect import (
+    FranceConnectIdentity,
+    FranceConnectLinkRequired,
+)
+from educonnect_core.services.merge import MergeResult
+from educonnect_core.services.portal import Portal, Session
 from educonnect_core.services.reports import Skip
+from educonnect_core.testing.fakes import RecordingSms
 from educonnect_core.testing.memory import InMemoryStorage
 from educonnect_core.testing.strategies import directory_snapshots
 from educonnect_core.testing.world import World, in_memory_world
@@ -80,6 +92,14 @@ class SpecRules:
     #: SPEC §9: « SMS sign-up and FranceConnect activation erase any provisional password »
     #: (issue 9.8): the activation of a not-yet-activated account erases it.
     FRANCECONNECT_ERASES_PROVISIONAL = True
+    #: Issue 13.5: the forgotten-password link is « single-use, valid like the activation link »,
+    #: and sent only to an ACTIVATED account's confirmed address (det. §1.3.3).
+    RECOVERY_LINK_VALIDITY = ACTIVATION_LINK_VALIDITY
+    #: Issue 13.3: the FranceConnect identity's ``given_name`` may hold several given names; the
+    #: first one suffices to recognise the directory's first name.
+    FRANCECONNECT_FIRST_GIVEN_NAME_SUFFICES = True
+    #: SMS codes: one request per line per minute (the resend cooldown of issue 13.1).
+    SMS_RESEND_COOLDOWN = timedelta(minutes=1)
     #: Ligatures folded to letters before accents are dropped (« Œdipe » is « oedipe »).
     LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss", "ø": "o"})
 
@@ -138,6 +158,11 @@ class ModelAccount:
     token: str | None = None
     token_expires: datetime | None = None
     old_tokens: list[str] = attrs.Factory(list)
+    #: The FranceConnect identity bound to the account (issue 13.3).
+    sub: str | None = None
+    recovery: str | None = None
+    recovery_expires: datetime | None = None
+    old_recoveries: list[str] = attrs.Factory(list)
 
     @property
     def email(self) -> str | None:
@@ -155,10 +180,33 @@ def _can_activate(m: ModelAccount) -> bool:
     return m.provisional and m.secret is not None and m.state in (D, A)
 
 
-def _token(letter: LetterContent) -> str:
-    prefix = POLICY_LETTERS.activation_url
+def _token(letter: LetterContent, prefix: str = POLICY_LETTERS.activation_url) -> str:
     (line,) = [x for x in letter.lines if x.startswith(prefix)]
     return line.removeprefix(prefix)
+
+
+def _recorded_twice(snapshot: DirectorySnapshot) -> DirectorySnapshot:
+    """`snapshot` with its first guardian recorded a second time (« -BIS »), same names and
+    mobile, for a pupil the first record is not linked to (none such: `snapshot` unchanged).
+    """
+    first = min(snapshot.responsables, key=lambda r: r.responsable_id)
+    own = {
+        link.student_id for link in snapshot.links if link.responsable_id == first.responsable_id
+    }
+    free = sorted(s.student_id for s in snapshot.students if s.student_id not in own)
+    if not free:
+        return snapshot
+    mobile = first.mobile or Mobile.parse("06 12 34 56 78")
+    first = attrs.evolve(first, mobile=mobile)
+    twin = attrs.evolve(first, responsable_id=first.responsable_id + "-BIS")
+    return attrs.evolve(
+        snapshot,
+        responsables=[
+            first if r.responsable_id == first.responsable_id else r for r in snapshot.responsables
+        ]
+        + [twin],
+        links=[*snapshot.links, GuardianLink(twin.responsable_id, free[0])],
+    )
 
 
 class LifecycleMachine(RuleBasedStateMachine):
@@ -175,6 +223,11 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.snapshot = DirectorySnapshot()
         self.passwords = 0
         self.audited = 0
+        self.sms = RecordingSms()
+        #: Every SMS code, proof and recovery token the guardians were handed (never audited).
+        self.handed: set[str] = set()
+        #: The accounts merged into another one: deleted, out of everyone's reach.
+        self.deleted: dict[str, ModelAccount] = {}
 
     # -- helpers --------------------------------------------------------------------------------
 
@@ -237,16 +290,24 @@ class LifecycleMachine(RuleBasedStateMachine):
 
     # -- setup ----------------------------------------------------------------------------------
 
-    @initialize(snapshot=directory_snapshots(ineligible=False), seed=st.integers(0, 2**16))
-    def start(self, snapshot: DirectorySnapshot, seed: int) -> None:
-        """Integrate a generated feed and learn the logins."""
+    @initialize(
+        snapshot=directory_snapshots(ineligible=False),
+        seed=st.integers(0, 2**16),
+        twice=st.booleans(),
+    )
+    def start(self, snapshot: DirectorySnapshot, seed: int, twice: bool) -> None:
+        """Integrate a generated feed and learn the logins; with `twice`, one guardian is
+        recorded twice (same names and mobile, another child: the case of the merge).
+        """
+        if twice:
+            snapshot = _recorded_twice(snapshot)
         self.world = in_memory_world(seed=seed, policy=POLICY, storage=type(self).storage_factory())
         self.snapshot = snapshot
         report = self.world.app.integrate(snapshot)
         assert report.rejected == ()
         uais = {s.uai for s in snapshot.schools}
         self.admin = self.world.app.administration(Director("d-1", uais))
-        self.portal = self.world.app.portal()
+        self.portal = Portal(self.world.app.runtime, self.sms)
         self.students = {s.student_id: s for s in snapshot.students}
         by_id = {r.responsable_id: r for r in snapshot.responsables}
         logins = {
@@ -334,7 +395,9 @@ class LifecycleMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def reset_passwords(self, data: st.DataObject) -> None:
         """A director resets one account's password from the list."""
-        m = self._pick(data)
+        self._reset(self._pick(data))
+
+    def _reset(self, m: ModelAccount) -> None:
         uai = sorted(m.uais)[0]
         report = self.admin.reset_passwords(uai, [m.login])
         (outcome,) = report.outcomes
@@ -373,10 +436,29 @@ class LifecycleMachine(RuleBasedStateMachine):
     # -- guardian -------------------------------------------------------------------------------
 
     def _credentials_changed(self, m: ModelAccount) -> None:
-        """A reset or a password change: outstanding activation links die if the rule says so."""
+        """A reset or a password change: outstanding activation and recovery links die if the
+        rule says so.
+        """
         if SpecRules.CREDENTIAL_CHANGE_SUPERSEDES_LINKS and m.token:
             m.old_tokens.append(m.token)
             m.token = None
+        if SpecRules.CREDENTIAL_CHANGE_SUPERSEDES_LINKS and m.recovery:
+            m.old_recoveries.append(m.recovery)
+            m.recovery = None
+
+    def _sms_proof(self, mobile: Mobile, purpose: SmsPurpose) -> str:
+        """The guardian asks a code once the cooldown is over, reads it and types it: the proof
+        of the line for `purpose`.
+        """
+        self.world.clock.advance(SpecRules.SMS_RESEND_COOLDOWN)
+        sent_before = len(self.sms.sent)
+        self.portal.sms.request(mobile.value, purpose)
+        (sms,) = self.sms.sent[sent_before:]
+        assert SpecRules.same_line(sms.line, mobile.value), sms.line
+        code = sms.code
+        proof = self.portal.sms.verify(mobile.value, code, purpose)
+        self.handed |= {code, proof}
+        return proof
 
     def _current(self, m: ModelAccount) -> str | None:
         return m.secret if m.provisional else m.chosen
@@ -427,12 +509,20 @@ class LifecycleMachine(RuleBasedStateMachine):
         self._first_connection(m, good_password, good_date, own_email)
 
     @precondition(lambda self: any(_can_activate(x) for x in self.model.values()))
-    @rule(data=st.data(), own_email=st.booleans())
-    def guardian_activates(self, data: st.DataObject, own_email: bool) -> None:
-        """A notified guardian does the first connection right (short examples get there)."""
+    @rule(data=st.data(), own_email=st.booleans(), confirm=st.booleans())
+    def guardian_activates(self, data: st.DataObject, own_email: bool, confirm: bool) -> None:
+        """A notified guardian does the first connection right, and maybe opens the activation
+        link at once (short examples get to ACTIVATED).
+        """
         ready = sorted(i for i, x in self.model.items() if _can_activate(x))
         m = self.model[data.draw(st.sampled_from(ready), label="account")]
         self._first_connection(m, True, True, own_email)
+        token = m.token
+        if confirm and token is not None:
+            assert self.portal.confirm_email(token) == m.login
+            m.state, m.token = V, None
+            m.old_tokens.append(token)
+            self._audited()
 
     def _first_connection(
         self, m: ModelAccount, good_password: bool, good_date: bool, own_email: bool
@@ -548,6 +638,8 @@ class LifecycleMachine(RuleBasedStateMachine):
             key=lambda x: x.login,
         )
         m = twins[0]
+        if any(set(x.children) & set(m.children) for x in twins if x is not m):
+            return  # the answers would attach a twin too: the merge is not modelled here
         dates: dict[str, date] = {c: self.students[c].birth_date for c in m.children}
         if via is Origin.RESPONSABLE:
             new = self._new_password()
@@ -559,6 +651,7 @@ class LifecycleMachine(RuleBasedStateMachine):
                 new_password=new,
             )
             m.provisional, m.secret, m.chosen = False, None, new
+            self._credentials_changed(m)  # a chosen password replaces the old one
         else:
             login = self.portal.connect_with_franceconnect(
                 surname=m.surname,
@@ -567,11 +660,282 @@ class LifecycleMachine(RuleBasedStateMachine):
                 birth_dates=dates,
             )
         assert login == m.login
-        if m.state is not V:
-            m.state, m.origin, m.token = V, via, None
-            if SpecRules.FRANCECONNECT_ERASES_PROVISIONAL and m.provisional:
-                m.provisional, m.secret = False, None  # an activation erases it (9.8)
+        self._self_activated(m, via)
         self._audited()
+
+    def _self_activated(self, m: ModelAccount, via: Origin) -> None:
+        """A self-service activation: a not-yet-activated account becomes ACTIVATED with origin
+        `via`, its activation link dead and its provisional password erased (9.8).
+        """
+        if m.state is V:
+            return
+        m.state, m.origin = V, via
+        if m.token:
+            m.old_tokens.append(m.token)
+            m.token = None
+        if SpecRules.FRANCECONNECT_ERASES_PROVISIONAL and m.provisional:
+            m.provisional, m.secret = False, None
+
+    def _franceconnect_twins(self, m: ModelAccount, given_name: str, sub: str) -> list[str]:
+        """The accounts a FranceConnect identity with `m`'s surname and `given_name` finds on
+        `m`'s line: same line, same surname, the first name or the first given name, and no
+        other identity bound.
+        """
+        assert m.mobile is not None
+        names = [given_name]
+        if SpecRules.FRANCECONNECT_FIRST_GIVEN_NAME_SUFFICES and given_name.split():
+            names.append(given_name.split(maxsplit=1)[0])
+        return sorted(
+            x.account_id
+            for x in self.model.values()
+            if x.mobile is not None
+            and SpecRules.same_line(x.mobile.value, m.mobile.value)
+            and SpecRules.same_name(x.surname, m.surname)
+            and any(SpecRules.same_name(x.first_name, n) for n in names)
+            and x.sub in (None, sub)
+        )
+
+    @rule(data=st.data(), second_given_name=st.booleans(), again=st.booleans())
+    def franceconnect(self, data: st.DataObject, second_given_name: bool, again: bool) -> None:
+        """A guardian comes with a FranceConnect identity: bound, it logs straight in; else the
+        first connection (mobile, SMS code, the children's birth dates) binds its `sub`, makes
+        the account ACTIVATED with origin FranceConnect and erases a provisional password.
+        """
+        reachable = sorted(i for i, x in self.model.items() if x.mobile is not None)
+        if not reachable:
+            return
+        m = self.model[data.draw(st.sampled_from(reachable), label="account")]
+        assert m.mobile is not None
+        sub = m.sub or f"fc-{m.account_id}"
+        given = m.first_name + (" Marie" if second_given_name and " " not in m.first_name else "")
+        identity = FranceConnectIdentity(sub, m.surname, given)
+        if m.sub == sub:
+            assert self.portal.franceconnect_login(identity) == Session(m.login)
+            event("franceconnect: logged straight in")
+            self._audited()
+            return
+        twins = [self.model[i] for i in self._franceconnect_twins(m, given, sub)]
+        if any(set(x.children) & set(m.children) for x in twins if x is not m):
+            return  # the answers would attach a twin too: the merge is not modelled here
+        assert isinstance(self.portal.franceconnect_login(identity), FranceConnectLinkRequired)
+        proof = self._sms_proof(m.mobile, SmsPurpose.FRANCECONNECT)
+        dates: dict[str, date] = {c: self.students[c].birth_date for c in m.children}
+        login = self.portal.franceconnect_link(
+            identity, mobile=m.mobile.value, proof=proof, birth_dates=dates
+        )
+        assert login == m.login
+        m.sub = sub
+        event(f"franceconnect: linked an account in state {m.state.name}")
+        self._self_activated(m, Origin.FRANCECONNECT)
+        self._audited()
+        if again:  # « de façon automatique »: the same identity now logs straight in
+            assert self.portal.franceconnect_login(identity) == Session(m.login)
+            self._audited()
+
+    @rule(data=st.data(), then=st.sampled_from(("wait", "use", "use twice", "reset, then use")))
+    def forgot_password(self, data: st.DataObject, then: str) -> None:
+        """A guardian who forgot their password types their login: an ACTIVATED account with a
+        confirmed address gets the recovery link there; any other gets nothing (and the answer
+        is the same). Then, maybe, the guardian uses the link (once, or twice: the second is
+        refused), or the director resets the password first (the link is then refused).
+        """
+        self._forgot(self._pick(data), then)
+
+    def _forgot(self, m: ModelAccount, then: str) -> None:
+        sent_before = len(self.world.mailer.sent)
+        self.portal.forgot_by_email(m.login)
+        if m.state is not V or m.chosen_email is None:
+            mailed = {x.letter.login for x in self.world.mailer.sent[sent_before:]}
+            assert m.login not in mailed, f"{m.login} got a recovery e-mail in {m.state.name}"
+            self._audited()
+            return
+        letter = self._mail_to(m, sent_before, "recovery", to=m.chosen_email)
+        token = _token(letter, POLICY_LETTERS.recovery_url)
+        self.handed.add(token)
+        if m.recovery:
+            m.old_recoveries.append(m.recovery)
+        m.recovery, m.recovery_expires = token, self.now + SpecRules.RECOVERY_LINK_VALIDITY
+        event("recovery: link sent")
+        self._audited()
+        if then == "reset, then use":
+            self._reset(m)
+        if then != "wait":
+            self._recover(m, token)
+        if then == "use twice":
+            self._recover(m, token)
+
+    @precondition(lambda self: any(x.state is V and x.chosen_email for x in self.model.values()))
+    @rule(data=st.data(), then=st.sampled_from(("use", "use twice", "reset, then use")))
+    def activated_guardian_forgets(self, data: st.DataObject, then: str) -> None:
+        """An ACTIVATED guardian with a confirmed address forgets the password (short examples
+        get to the recovery link).
+        """
+        ready = sorted(i for i, x in self.model.items() if x.state is V and x.chosen_email)
+        m = self.model[data.draw(st.sampled_from(ready), label="account")]
+        self._forgot(m, then)
+
+    @rule(data=st.data(), fresh=st.booleans())
+    def recover_password(self, data: st.DataObject, fresh: bool) -> None:
+        """A guardian opens the latest or a superseded recovery link and chooses a password:
+        the link works once, within its validity, until the credentials change.
+        """
+        holders = sorted(i for i, x in self.model.items() if x.recovery or x.old_recoveries)
+        if not holders:
+            return
+        m = self.model[data.draw(st.sampled_from(holders), label="account")]
+        token = (
+            m.recovery if (fresh and m.recovery) or not m.old_recoveries else m.old_recoveries[-1]
+        )
+        assert token is not None
+        self._recover(m, token)
+
+    def _recover(self, m: ModelAccount, token: str) -> None:
+        new = self._new_password()
+        valid = (
+            token == m.recovery
+            and m.state is V
+            and m.recovery_expires is not None
+            and self.now <= m.recovery_expires
+        )
+        if not valid:
+            try:
+                self.portal.recover_by_email(token, new)
+            except RecoveryRefused:
+                event("recovery: unusable link refused")
+                self._audited()
+                return
+            raise AssertionError(f"{m.login}: an unusable recovery link was accepted")
+        assert self.portal.recover_by_email(token, new) == m.login
+        event("recovery: password chosen")
+        m.provisional, m.secret, m.chosen = False, None, new
+        self._credentials_changed(m)
+        self._audited()
+
+    @rule(data=st.data(), how=st.sampled_from(("password", "sms")), right=st.booleans())
+    def merge_accounts(self, data: st.DataObject, how: str, right: bool) -> None:
+        """An ACTIVATED guardian brings a second account onto theirs (« regroupement de
+        comptes », det. §1.2): proven by its login and password (a wrong one is refused), or by
+        an SMS code to the line every record of the same names carries. The children come onto
+        the survivor; the other account is deleted.
+        """
+        ready = sorted(
+            i for i, x in self.model.items() if x.state is V and self._opens(x, self._current(x))
+        )
+        if not ready:
+            return
+        m = self.model[data.draw(st.sampled_from(ready), label="account")]
+        if how == "password":
+            merged = self._merge_by_password(data, m, right)
+        else:
+            merged = self._merge_by_sms(m)
+        self._merged(m, merged, how)
+
+    def _twins(self, m: ModelAccount) -> list[ModelAccount]:
+        """The other accounts with `m`'s names on `m`'s line, by login."""
+        if m.mobile is None:
+            return []
+        line = m.mobile.value
+        return sorted(
+            (
+                x
+                for x in self.model.values()
+                if x is not m
+                and x.mobile is not None
+                and SpecRules.same_line(x.mobile.value, line)
+                and SpecRules.same_name(x.surname, m.surname)
+                and SpecRules.same_name(x.first_name, m.first_name)
+            ),
+            key=lambda x: x.login,
+        )
+
+    def _merge_ready(self, m: ModelAccount) -> bool:
+        return m.state is V and self._opens(m, self._current(m)) and bool(self._twins(m))
+
+    @precondition(lambda self: any(self._merge_ready(x) for x in self.model.values()))
+    @rule(data=st.data())
+    def guardian_recorded_twice_merges(self, data: st.DataObject) -> None:
+        """An ACTIVATED guardian recorded twice merges the other record's account by SMS
+        (short examples get there).
+        """
+        ready = sorted(i for i, x in self.model.items() if self._merge_ready(x))
+        m = self.model[data.draw(st.sampled_from(ready), label="account")]
+        self._merged(m, self._merge_by_sms(m), "sms")
+
+    def _merged(self, m: ModelAccount, merged: list[ModelAccount], how: str) -> None:
+        """The model of a merge into `m`: children and schools move, the others are deleted."""
+        if not merged:
+            return
+        event(f"merge by {how} of {sorted(x.state.name for x in merged)}")
+        for o in merged:
+            for child in o.children:
+                if child not in m.children:
+                    m.children.append(child)
+            m.uais |= o.uais
+            if m.sub is None:
+                m.sub = o.sub  # the FranceConnect identity follows the children
+            del self.model[o.account_id]
+            self.deleted[o.account_id] = o
+        self._audited()
+        for o in merged:  # a deleted account no longer logs in, no director reaches it
+            with contextlib.suppress(CredentialsRefused):
+                self.portal.login(o.login, self._current(o) or WRONG)
+                raise AssertionError(f"the deleted account {o.login} still logs in")
+            for uai in o.uais:
+                with contextlib.suppress(NotFound):
+                    self.admin.account(uai, o.login)
+                    raise AssertionError(f"the deleted account {o.login} is reachable in {uai}")
+
+    def _merge_by_password(
+        self, data: st.DataObject, m: ModelAccount, right: bool
+    ) -> list[ModelAccount]:
+        """Merge another account that opens, by its password; the accounts merged (none when
+        the password was wrong and the merge refused).
+        """
+        current = self._current(m) or WRONG
+        others = sorted(
+            i
+            for i, x in self.model.items()
+            if i != m.account_id and self._opens(x, self._current(x))
+        )
+        if not others:
+            return []
+        o = self.model[data.draw(st.sampled_from(others), label="other")]
+        password = (self._current(o) if right else None) or WRONG
+        try:
+            result = self.portal.merge_accounts(
+                m.login, current, other_login=o.login, other_password=password
+            )
+        except CredentialsRefused:
+            assert not right, f"{o.login} not merged into {m.login} with its password"
+            self._audited()
+            return []
+        assert right, f"{o.login} merged into {m.login} with a wrong password"
+        assert result == MergeResult(m.login, (o.login,))
+        return [o]
+
+    def _merge_by_sms(self, m: ModelAccount) -> list[ModelAccount]:
+        """Merge every other account of `m`'s names on `m`'s line, proven by an SMS code; the
+        accounts merged (none when there is none: refused).
+        """
+        if m.mobile is None:
+            return []
+        current, line = self._current(m) or WRONG, m.mobile.value
+        merged = self._twins(m)
+        proof = self._sms_proof(m.mobile, SmsPurpose.MERGE)
+        if not self._opens(m, self._current(m)):  # the code took a minute: a deadline passed
+            with contextlib.suppress(CredentialsRefused):
+                self.portal.merge_by_sms(m.login, current, mobile=line, proof=proof)
+                raise AssertionError(f"{m.login}: merged with an expired password")
+            self._audited()
+            return []
+        try:
+            result = self.portal.merge_by_sms(m.login, current, mobile=line, proof=proof)
+        except IdentityNotRecognised:
+            assert not merged, f"{m.login}: {[x.login for x in merged]} not merged"
+            self._audited()
+            return []
+        assert result == MergeResult(m.login, tuple(x.login for x in merged))
+        return merged
 
     # -- directory and time ---------------------------------------------------------------------
 
@@ -657,6 +1021,8 @@ class LifecycleMachine(RuleBasedStateMachine):
         """Every account's state, origin, e-mail and password column match the model."""
         for uai in {u for m in self.model.values() for u in m.uais}:
             rows = {r.account_id: r for r in self.admin.rows(uai, Selection(page_size=0)).rows}
+            gone = sorted(set(rows) & set(self.deleted))
+            assert not gone, f"deleted accounts {gone} are still listed in {uai}"
             for m in (x for x in self.model.values() if uai in x.uais):
                 row = rows[m.account_id]
                 assert (row.state, row.origin) == (m.state, m.origin), m.login
@@ -675,6 +1041,8 @@ class LifecycleMachine(RuleBasedStateMachine):
             email = stored[m.account_id].email
             found = None if email is None else email.value
             assert found == m.email, f"{m.login}: e-mail <{found}>, expected <{m.email}>"
+            sub = stored[m.account_id].franceconnect_sub
+            assert sub == m.sub, f"{m.login}: FranceConnect sub {sub!r}, expected {m.sub!r}"
 
     @invariant()
     def statistics_equal_a_recount(self) -> None:
@@ -691,6 +1059,20 @@ class LifecycleMachine(RuleBasedStateMachine):
                 1 for s in pupils if any(s.student_id in m.children and m.state is V for m in here)
             )
             assert stats.summary.pupils_with_activated_guardian == activated
+
+    @invariant()
+    def no_code_proof_or_token_in_the_audit(self) -> None:
+        """No SMS code, SMS proof or recovery token the guardians were handed appears in any
+        audit entry (its instant aside: a code is six digits, like a timestamp's microseconds).
+        """
+        if not self.handed:
+            return
+        with self.world.storage.unit_of_work() as uow:
+            entries = uow.audit.entries()
+        for entry in entries:
+            words = " ".join(str(v) for v in attrs.astuple(entry) if not isinstance(v, datetime))
+            leaked = sorted(h for h in self.handed if h in words)
+            assert not leaked, f"{leaked} in the audit: {entry}"
 
     @invariant()
     def no_secret_in_the_clear(self) -> None:

@@ -164,6 +164,8 @@ def directory_snapshots(
 
 
 _STATES = list(AccountState)
+#: The origins an account takes when the guardian activates it without the school's letter.
+_SELF_ORIGINS = (Origin.RESPONSABLE, Origin.FRANCECONNECT, Origin.ATEN, Origin.ENT)
 
 
 @st.composite
@@ -194,7 +196,7 @@ def accounts(draw: st.DrawFn, state: AccountState | None = None) -> Account:
     else:
         account.self_activate(
             now,
-            draw(st.sampled_from((Origin.RESPONSABLE, Origin.FRANCECONNECT))),
+            draw(st.sampled_from(_SELF_ORIGINS)),
             "fast$0$" + "0" * 64,
         )
     if draw(st.booleans()):
