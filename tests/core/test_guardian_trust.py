@@ -11,8 +11,7 @@ import random
 import secrets
 from collections.abc import Callable
 from datetime import timedelta
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -51,6 +50,7 @@ from educonnect_core import (
 )
 from educonnect_core.ports import Storage, UnitOfWork
 from educonnect_core.testing import InMemoryStorage, SeededSecrets, in_memory_world
+from educonnect_core.testing.wrapping import DelegatingUnitOfWork
 
 LOGIN = LOGINS[CLAIRE]
 MASKED = "******"
@@ -479,35 +479,15 @@ class _ConflictingStorage:
         return _ConflictingUnitOfWork(self, self.inner.unit_of_work())
 
 
-class _ConflictingUnitOfWork:
+class _ConflictingUnitOfWork(DelegatingUnitOfWork):
     def __init__(self, storage: _ConflictingStorage, inner: UnitOfWork) -> None:
+        super().__init__(inner)
         self.storage = storage
-        self.inner = inner
-        self.accounts = inner.accounts
-        self.directory = inner.directory
-        self.outbox = inner.outbox
-        self.audit = inner.audit
-        self.codes = inner.codes
-
-    def __enter__(self) -> Self:
-        self.inner.__enter__()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.inner.__exit__(exc_type, exc, tb)
 
     def commit(self) -> None:
         self.storage.commits += 1
         self.inner.rollback()
         raise ConcurrentChange("R-secret-id", 1, 2)
-
-    def rollback(self) -> None:
-        self.inner.rollback()
 
 
 class TestGuardiansNeverSeeAConflict:

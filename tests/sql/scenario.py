@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from educonnect_core.domain.directory import (
     DirectorySnapshot,
@@ -18,6 +17,7 @@ from educonnect_core.domain.directory import (
 from educonnect_core.domain.records import Director
 from educonnect_core.domain.values import Uai
 from educonnect_core.ports import Storage, UnitOfWork
+from educonnect_core.testing.wrapping import DelegatingUnitOfWork
 
 UAI = "0999901Z"
 DIRECTOR = Director("d1", {Uai(UAI)})
@@ -65,35 +65,15 @@ class GatedStorage:
         return GatedUnitOfWork(self, self.inner.unit_of_work())
 
 
-class GatedUnitOfWork:
+class GatedUnitOfWork(DelegatingUnitOfWork):
     """Delegates everything; `commit` passes the gate first (once per storage)."""
 
     def __init__(self, storage: GatedStorage, inner: UnitOfWork) -> None:
+        super().__init__(inner)
         self.storage = storage
-        self.inner = inner
-        self.accounts = inner.accounts
-        self.directory = inner.directory
-        self.outbox = inner.outbox
-        self.audit = inner.audit
-        self.codes = inner.codes
-
-    def __enter__(self) -> Self:
-        self.inner.__enter__()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.inner.__exit__(exc_type, exc, tb)
 
     def commit(self) -> None:
         if not self.storage.fired:
             self.storage.fired = True
             self.storage.gate()
         self.inner.commit()
-
-    def rollback(self) -> None:
-        self.inner.rollback()

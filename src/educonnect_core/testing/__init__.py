@@ -16,9 +16,11 @@ from educonnect_core.testing.fakes import (
 )
 from educonnect_core.testing.memory import InMemoryStorage, InMemoryUnitOfWork
 from educonnect_core.testing.world import World, in_memory_world
+from educonnect_core.testing.wrapping import DelegatingUnitOfWork
 
 __all__ = [
     "RENTREE",
+    "DelegatingUnitOfWork",
     "FakeClock",
     "FastHasher",
     "InMemoryStorage",

@@ -44,6 +44,7 @@ from educonnect_core.testing.contract_base import (
     student,
 )
 from educonnect_core.testing.contract_outbox_audit import OutboxAuditContract
+from educonnect_core.testing.contract_selfservice import SelfServiceContract
 
 __all__ = [
     "AccountsContract",
@@ -54,6 +55,7 @@ __all__ = [
     "OutboxAuditContract",
     "OutboxContract",
     "ReadModelsContract",
+    "SelfServiceContract",
     "StorageContract",
     "TransactionsContract",
     "account",
@@ -672,5 +674,6 @@ class StorageContract(
     ReadModelsContract,
     ActivityContract,
     OutboxAuditContract,
+    SelfServiceContract,
 ):
     """Every rule of the storage ports; subclass it and implement `make_storage()`."""
