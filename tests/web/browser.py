@@ -22,9 +22,9 @@ import attrs
 import pytest
 import uvicorn
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 from tests.core.support import Scene, sample_feed
 from tests.web.support import DIRECTOR_PASSWORD, HASHER, write_directors
@@ -91,10 +91,20 @@ class Live:
         self.driver.find_element(By.CSS_SELECTOR, css).click()
 
     def go(self, css: str) -> None:
-        """Click the button or link `css` selects and wait for the next page."""
+        """Click the button or link `css` selects and wait for the next page, fully loaded."""
         old = self.driver.find_element(By.TAG_NAME, "html")
         self.driver.find_element(By.CSS_SELECTOR, css).click()
-        WebDriverWait(self.driver, 10).until(expected_conditions.staleness_of(old))
+
+        def replaced(driver: webdriver.Chrome) -> bool:
+            # Staleness as chromedriver reports it while the old document goes away: a stale
+            # reference, or « Node with given id does not belong to the document ».
+            try:
+                old.is_enabled()
+            except WebDriverException:
+                return bool(driver.execute_script("return document.readyState") == "complete")
+            return False
+
+        WebDriverWait(self.driver, 10).until(replaced)
 
     def text(self) -> str:
         """The page's visible text."""
