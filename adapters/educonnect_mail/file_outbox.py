@@ -8,12 +8,10 @@ never sees half a file.
 
 from __future__ import annotations
 
-import contextlib
 import email
 import hashlib
 import os
 import re
-import tempfile
 from email import policy as email_policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -21,6 +19,7 @@ from typing import Final
 
 from educonnect_core.domain.records import OutboxMessage
 from educonnect_mail.errors import ServerUnavailable
+from educonnect_mail.files import write_once
 from educonnect_mail.message import Sender, outgoing_bytes
 
 __all__ = ["FileOutbox"]
@@ -59,17 +58,7 @@ class FileOutbox:
             return
         data = outgoing_bytes(message, self.sender, html=self.html)
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            descriptor, temporary = tempfile.mkstemp(dir=self.folder, suffix=".part")
-            try:
-                with os.fdopen(descriptor, "wb") as handle:
-                    handle.write(data)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                with contextlib.suppress(FileExistsError):
-                    os.link(temporary, target)
-            finally:
-                os.unlink(temporary)
+            write_once(self.folder, data, [target])
         except OSError as error:
             raise ServerUnavailable(
                 message.message_id, message.to.value, f"cannot write {target}: {error.strerror}"

@@ -9,13 +9,12 @@ replaces a file), never overwritten: two SMS with the same text are two files.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 from educonnect_core.errors import DeliveryFailed
+from educonnect_mail.files import write_once
 
 __all__ = ["FileSmsOutbox"]
 
@@ -33,21 +32,9 @@ class FileSmsOutbox:
         """Write one SMS to `line`; a folder that cannot be written raises `DeliveryFailed`."""
         data = f"To: {line}\n\n{text}\n".encode()
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        names = (self.folder / f"{stamp}-{number}.sms" for number in range(1, 10_000))
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            descriptor, temporary = tempfile.mkstemp(dir=self.folder, suffix=".part")
-            try:
-                with os.fdopen(descriptor, "wb") as handle:
-                    handle.write(data)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                for number in range(1, 10_000):
-                    target = self.folder / f"{stamp}-{number}.sms"
-                    with contextlib.suppress(FileExistsError):
-                        os.link(temporary, target)
-                        break
-            finally:
-                os.unlink(temporary)
+            write_once(self.folder, data, names)
         except OSError as error:
             raise DeliveryFailed("sms", line, f"cannot write in {self.folder}") from error
 
