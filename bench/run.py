@@ -120,25 +120,52 @@ def machine() -> dict[str, Any]:
     }
 
 
-def main() -> dict[str, Any]:
+class IncompatibleResults(RuntimeError):
+    """`--update` was asked on a results file measured at another scale or number of rounds."""
+
+
+def kept(target: Path, chosen: list[str]) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    """The figures and measuring dates of the benchmarks not run now, from `target`."""
+    if not target.exists():
+        return {}, {}
+    earlier = json.loads(target.read_text(encoding="utf-8"))
+    if earlier.get("scale") != SCALE or earlier.get("runs") != RUNS:
+        raise IncompatibleResults(
+            f"{target} was measured at scale {earlier.get('scale')} with {earlier.get('runs')} "
+            f"rounds, not {SCALE} / {RUNS}: run every benchmark again, without --update"
+        )
+        # (figures at two scales in one table would compare what does not compare)
+    date = str(earlier.get("machine", {}).get("date", ""))
+    dates = earlier.get("measured", {})
+    return (
+        {k: v for k, v in earlier["benchmarks"].items() if k not in chosen},
+        {k: str(dates.get(k, date)) for k in earlier["benchmarks"] if k not in chosen},
+    )
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Run the benchmarks named on the command line (all by default); write results.json."""
-    chosen = [name for name in sys.argv[1:] if name in BENCHMARKS] or list(BENCHMARKS)
-    results: dict[str, dict[str, Any]] = {}
+    args = sys.argv[1:] if argv is None else argv
+    chosen = [name for name in args if name in BENCHMARKS] or list(BENCHMARKS)
+    target = HERE / "results.json"
+    results, measured = kept(target, chosen) if "--update" in args else ({}, {})
     for name in chosen:
         print(f"== bench/{name}.py", flush=True)
         start = time.perf_counter()
         results[name] = importlib.import_module(name).main()
         results[name]["wall_s"] = time.perf_counter() - start
+        measured[name] = machine()["date"]
+    ordered = [name for name in BENCHMARKS if name in results]
     tracked = summary(results)
     output = {
         "scale": SCALE,
         "runs": RUNS,
         "machine": machine(),
-        "benchmarks_run": chosen,
+        "benchmarks_run": ordered,
+        "measured": {name: measured[name] for name in ordered},
         "summary": tracked,
-        "benchmarks": results,
+        "benchmarks": {name: results[name] for name in ordered},
     }
-    target = HERE / "results.json"
     with tempfile.NamedTemporaryFile(
         "w", encoding="utf-8", dir=HERE, suffix=".tmp", delete=False
     ) as handle:

@@ -62,6 +62,20 @@ def _verdict(figure: dict[str, Any]) -> str:
     return "**met**" if figure["met"] else "**not met**"
 
 
+def _dates(results: dict[str, Any]) -> list[str]:
+    """When each benchmark was measured, if they were not all measured in one run."""
+    measured: dict[str, str] = results.get("measured", {})
+    if len(set(measured.values())) <= 1:
+        return []
+    return [
+        "",
+        "The benchmarks were measured in several runs (`bench/run.py --update`), each on the "
+        "same machine at the same scale: "
+        + "; ".join(f"`{bench}` {date}" for bench, date in measured.items())
+        + ".",
+    ]
+
+
 def render(results: dict[str, Any], notes: str) -> str:
     """The whole page for `results` (the content of a `bench/results.json`)."""
     for key in ("machine", "scale", "runs", "summary", "benchmarks"):
@@ -80,6 +94,7 @@ def render(results: dict[str, Any], notes: str) -> str:
         f"{machine['cpus']} CPUs ({machine['processor']}), {machine['memory_gb']} GB, "
         f"{machine['platform']}, Python {machine['python']}, SQLite {machine['sqlite']}. "
         f"Benchmarks run: {', '.join(results['benchmarks'])}.",
+        *_dates(results),
         "",
         "Each figure is the median of its rounds, with [min – max]; a ratio is computed per round "
         "against a baseline timed in the same round. The machine is shared: only figures of one "

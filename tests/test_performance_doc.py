@@ -65,3 +65,62 @@ def test_results_without_their_machine_are_refused() -> None:
     perfdoc = _perfdoc()
     with pytest.raises(perfdoc.BadResults):
         perfdoc.render({"scale": 1, "runs": 3, "summary": {}, "benchmarks": {}}, "")
+
+
+def _bench_run() -> ModuleType:
+    sys.path.insert(0, str(ROOT / "bench"))
+    spec = importlib.util.spec_from_file_location("bench_run", ROOT / "bench" / "run.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_an_update_keeps_the_other_benchmarks_with_their_dates(tmp_path: Path) -> None:
+    """`bench/run.py --update` keeps the figures of the benchmarks not run now, each with the
+    date it was measured, and the page says when each one was measured.
+    """
+    run = _bench_run()
+    earlier = {
+        "scale": run.SCALE,
+        "runs": run.RUNS,
+        "machine": {"date": "2026-12-01 10:00 UTC"},
+        "benchmarks": {"core": {"x": 1.0}, "feed": {"y": 2.0}},
+    }
+    target = tmp_path / "results.json"
+    target.write_text(json.dumps(earlier), encoding="utf-8")
+    figures, dates = run.kept(target, ["feed"])
+    assert figures == {"core": {"x": 1.0}}
+    assert dates == {"core": "2026-12-01 10:00 UTC"}
+    perfdoc = _perfdoc()
+    results = {
+        "scale": 1,
+        "runs": 3,
+        "machine": {
+            "date": "2026-12-02 10:00 UTC",
+            "cpus": 2,
+            "processor": "x",
+            "memory_gb": 1,
+            "platform": "p",
+            "python": "3",
+            "sqlite": "3",
+        },
+        "measured": {"core": "2026-12-01 10:00 UTC", "feed": "2026-12-02 10:00 UTC"},
+        "summary": {},
+        "benchmarks": {"core": {"x": 1.0}, "feed": {"y": 2.0}},
+    }
+    page = perfdoc.render(results, "")
+    assert "`core` 2026-12-01 10:00 UTC; `feed` 2026-12-02 10:00 UTC" in page
+
+
+def test_an_update_refuses_figures_of_another_scale(tmp_path: Path) -> None:
+    """Figures measured at another scale or number of rounds are never mixed into one table."""
+    run = _bench_run()
+    target = tmp_path / "results.json"
+    target.write_text(
+        json.dumps({"scale": run.SCALE * 10, "runs": run.RUNS, "benchmarks": {}}),
+        encoding="utf-8",
+    )
+    with pytest.raises(run.IncompatibleResults):
+        run.kept(target, ["feed"])
