@@ -12,12 +12,15 @@ import email
 import hashlib
 import os
 import re
+from collections.abc import Sequence
 from email import policy as email_policy
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Final
 
 from educonnect_core.domain.records import OutboxMessage
+from educonnect_core.errors import EduconnectError
+from educonnect_core.services.relay import send_each
 from educonnect_mail.errors import ServerUnavailable
 from educonnect_mail.files import write_once
 from educonnect_mail.message import Sender, outgoing_bytes
@@ -63,6 +66,12 @@ class FileOutbox:
             raise ServerUnavailable(
                 message.message_id, message.to.value, f"cannot write {target}: {error.strerror}"
             ) from error
+
+    def send_many(self, messages: Sequence[OutboxMessage]) -> list[EduconnectError | None]:
+        """`send` each message in order: a file that cannot be written fails that message only
+        (each file is its own session).
+        """
+        return send_each(self.send, messages)
 
     def paths(self) -> list[Path]:
         """The ``.eml`` files written so far, by name."""

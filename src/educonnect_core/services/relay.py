@@ -1,32 +1,59 @@
 """The outbox relay: hands committed e-mails to the mailer after commit, marks them sent, retries
 failures with growing waits.
 
-Each message goes through three short units of work: marked « in flight » (committed before the
-mailer is called), handed to the mailer, then marked sent (or failed). A crash between the
-mailer's acceptance and `mark_sent` leaves the message in flight: the next run sends it again,
-with the same id (so the same Message-ID header), and reports it as possibly duplicated — SMTP
-delivery is at least once, never « exactly once », and a duplicate is recognisable by its
-Message-ID. Run one relay at a time per storage (one worker, or this relay's own lock within a
-process): a second relay running at once would take the first one's in-flight messages for
-stranded ones.
+The relay works a batch at a time (at most `OutboxRelay.batch` messages, 200 by default), in
+three steps: ONE unit of work marks the whole batch « in flight » and commits, before the mailer
+is called; the mailer is handed the batch (`Mailer.send_many`: one SMTP connection for it); ONE
+unit of work then marks each message sent or failed, with its audit entry, and commits. A
+message whose delivery failed (a refused recipient; or, when the connection is lost, that
+message and the rest of the batch, not tried) is pending again after a wait that doubles with
+each failure (`backoff`): never lost.
+
+A crash between the mailer's acceptance and the final commit leaves the batch in flight — up to
+`batch` messages, some delivered, some perhaps not: the next run hands every one of them over
+again, with the same id (so the same Message-ID header), and reports them as possibly
+duplicated (`DeliveryReport.possibly_duplicated`, ``possibly_duplicated`` in their audit
+detail). SMTP delivery is at least once, never « exactly once »; a duplicate is recognisable by
+its Message-ID, and the number a crash can duplicate is at most one batch. Run one relay at a
+time per storage (one worker, or this relay's own lock within a process): a second relay
+running at once would take the first one's in-flight messages for stranded ones.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 
 import attrs
 
 from educonnect_core.domain.records import OutboxMessage
 from educonnect_core.errors import EduconnectError
-from educonnect_core.ports import Mailer
+from educonnect_core.ports import Mailer, UnitOfWork
 from educonnect_core.services.runtime import Runtime
 
-__all__ = ["POSSIBLY_DUPLICATED", "DeliveryReport", "OutboxRelay"]
+__all__ = ["POSSIBLY_DUPLICATED", "DeliveryReport", "OutboxRelay", "send_each"]
 
 #: Added to the audit detail of a message sent again after it was found in flight.
 POSSIBLY_DUPLICATED = "possibly_duplicated"
+
+
+def send_each(
+    send: Callable[[OutboxMessage], None], messages: Sequence[OutboxMessage]
+) -> list[EduconnectError | None]:
+    """`Mailer.send_many` for a mailer without a session: `send` once per message, in order;
+    None for each accepted, the `EduconnectError` of each that was not (any other error is
+    raised).
+    """
+    results: list[EduconnectError | None] = []
+    for message in messages:
+        try:
+            send(message)
+        except EduconnectError as error:
+            results.append(error)
+        else:
+            results.append(None)
+    return results
 
 
 @attrs.frozen
@@ -42,15 +69,22 @@ class DeliveryReport:
     possibly_duplicated: tuple[str, ...] = ()
 
 
+def _batches(messages: Sequence[OutboxMessage], size: int) -> Iterator[Sequence[OutboxMessage]]:
+    for start in range(0, len(messages), size):
+        yield messages[start : start + size]
+
+
 @attrs.define
 class OutboxRelay:
-    """Delivers pending outbox messages through a `Mailer`."""
+    """Delivers pending outbox messages through a `Mailer`, `batch` at a time."""
 
     runtime: Runtime
     mailer: Mailer
     first_retry: timedelta = timedelta(minutes=1)
     max_retry: timedelta = timedelta(hours=6)
-    batch: int = 200
+    #: Messages marked in flight together and handed to the mailer in one session: also the
+    #: most a crash can leave to be sent twice.
+    batch: int = attrs.field(default=200, validator=attrs.validators.ge(1))
     _lock: threading.Lock = attrs.field(factory=threading.Lock, init=False, repr=False)
 
     def backoff(self, attempts: int) -> timedelta:
@@ -71,8 +105,8 @@ class OutboxRelay:
         storage = self.runtime.storage
         with storage.unit_of_work() as uow:
             stranded = list(uow.outbox.in_flight())
-        for message in stranded:
-            self._deliver(message, self.runtime.now(), sent, failed, stranded=True)
+        for batch in _batches(stranded, self.batch):
+            self._deliver(batch, self.runtime.now(), sent, failed, stranded=True)
         done = {m.message_id for m in stranded}
         while True:
             now = self.runtime.now()
@@ -80,14 +114,24 @@ class OutboxRelay:
                 due = [m for m in uow.outbox.pending(now, self.batch) if m.message_id not in done]
             if not due:
                 break
-            for message in due:
-                done.add(message.message_id)
-                self._deliver(message, now, sent, failed, stranded=False)
+            done.update(m.message_id for m in due)
+            self._deliver(due, now, sent, failed, stranded=False)
         return DeliveryReport(tuple(sent), tuple(failed), tuple(m.message_id for m in stranded))
+
+    def _hand_over(self, batch: Sequence[OutboxMessage]) -> Sequence[EduconnectError | None]:
+        """The mailer's result for each message of `batch` (all failed if it raised)."""
+        try:
+            results = self.mailer.send_many(batch)
+        except EduconnectError as error:
+            return [error] * len(batch)
+        if len(results) != len(batch):
+            # A mailer bug: the batch stays in flight, sent again (and reported) next run.
+            raise RuntimeError(f"the mailer gave {len(results)} results for {len(batch)} messages")
+        return results
 
     def _deliver(
         self,
-        message: OutboxMessage,
+        batch: Sequence[OutboxMessage],
         now: datetime,
         sent: list[str],
         failed: list[tuple[str, str, str]],
@@ -95,43 +139,55 @@ class OutboxRelay:
         stranded: bool,
     ) -> None:
         storage = self.runtime.storage
-        kind = message.letter.kind.name
-        note = f" {POSSIBLY_DUPLICATED}" if stranded else ""
         if not stranded:
             with storage.unit_of_work() as uow:
-                uow.outbox.mark_in_flight(message.message_id, now)
+                for message in batch:
+                    uow.outbox.mark_in_flight(message.message_id, now)
                 uow.commit()
-        try:
-            self.mailer.send(message)
-        except EduconnectError as error:
-            reason = type(error).__name__ + ": " + str(error)
-            with storage.unit_of_work() as uow:
-                attempts = uow.outbox.attempts(message.message_id) + 1
-                uow.outbox.mark_failed(
-                    message.message_id, now, reason, now + self.backoff(attempts)
-                )
-                self.runtime.audit(
-                    uow,
-                    "relay",
-                    "SEND_EMAIL",
-                    "failed",
-                    account_id=message.account_id,
-                    at=now,
-                    detail=f"{kind}{note} {reason}",
-                )
-                uow.commit()
-            failed.append((message.message_id, message.account_id, reason))
-            return
+        results = self._hand_over(batch)
+        note = f" {POSSIBLY_DUPLICATED}" if stranded else ""
         with storage.unit_of_work() as uow:
-            uow.outbox.mark_sent(message.message_id, now)
-            self.runtime.audit(
-                uow,
-                "relay",
-                "SEND_EMAIL",
-                "done",
-                account_id=message.account_id,
-                at=now,
-                detail=kind + note,
-            )
+            for message, error in zip(batch, results, strict=True):
+                if error is None:
+                    self._record_sent(uow, message, now, note)
+                    sent.append(message.message_id)
+                else:
+                    reason = self._record_failed(uow, message, now, note, error)
+                    failed.append((message.message_id, message.account_id, reason))
             uow.commit()
-        sent.append(message.message_id)
+
+    def _record_sent(
+        self, uow: UnitOfWork, message: OutboxMessage, now: datetime, note: str
+    ) -> None:
+        uow.outbox.mark_sent(message.message_id, now)
+        self.runtime.audit(
+            uow,
+            "relay",
+            "SEND_EMAIL",
+            "done",
+            account_id=message.account_id,
+            at=now,
+            detail=message.letter.kind.name + note,
+        )
+
+    def _record_failed(
+        self,
+        uow: UnitOfWork,
+        message: OutboxMessage,
+        now: datetime,
+        note: str,
+        error: EduconnectError,
+    ) -> str:
+        reason = type(error).__name__ + ": " + str(error)
+        attempts = uow.outbox.attempts(message.message_id) + 1
+        uow.outbox.mark_failed(message.message_id, now, reason, now + self.backoff(attempts))
+        self.runtime.audit(
+            uow,
+            "relay",
+            "SEND_EMAIL",
+            "failed",
+            account_id=message.account_id,
+            at=now,
+            detail=f"{message.letter.kind.name}{note} {reason}",
+        )
+        return reason
