@@ -78,20 +78,28 @@ def text_body(lines: Sequence[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _inline(line: str) -> str:
-    if "http" not in line:  # no URL (the common case): one escape, no regular expression
-        text = html.escape(line)
-        return f"<strong>{text}</strong>" if line.startswith(_CREDENTIALS) else text
-    out: list[str] = []
-    last = 0
-    for match in _URL.finditer(line):
-        out.append(html.escape(line[last : match.start()]))
-        url = match.group(0)
-        out.append(f'<a href="{html.escape(url, quote=True)}">{html.escape(url)}</a>')
-        last = match.end()
-    out.append(html.escape(line[last:]))
-    text = "".join(out)
+def _link(match: re.Match[str]) -> str:
+    url = match.group(0)  # already escaped: the href and the text are the same
+    return f'<a href="{url}">{url}</a>'
+
+
+def _inline(line: str, escaped: str) -> str:
+    """`line` as HTML, given `escaped` (its `html.escape`): URLs as links, the login and
+    password lines in bold. Escaping never makes or unmakes a URL (it changes no blank, and
+    ``&amp;``, ``&lt;``, ``&quot;``… hold no ``://``), so the links are found in `escaped`.
+    """
+    text = _URL.sub(_link, escaped) if "http" in escaped else escaped
     return f"<strong>{text}</strong>" if line.startswith(_CREDENTIALS) else text
+
+
+def _escaped_lines(lines: Sequence[str]) -> Sequence[str]:
+    """`html.escape` of each line, in one pass over the letter (a line holding a line feed,
+    which would break the split, is escaped on its own).
+    """
+    escaped = html.escape("\n".join(lines)).split("\n")
+    if len(escaped) != len(lines):
+        return [html.escape(line) for line in lines]
+    return escaped
 
 
 def html_body(lines: Sequence[str], title: str) -> str:
@@ -112,16 +120,16 @@ def html_body(lines: Sequence[str], title: str) -> str:
             blocks.append("<p>" + "<br>\n".join(paragraph) + "</p>")
             paragraph.clear()
 
-    for line in lines:
+    for line, escaped in zip(lines, _escaped_lines(lines), strict=True):
         if not line:
             flush_items()
             flush_paragraph()
         elif line.startswith("- "):
             flush_paragraph()
-            items.append(_inline(line[2:]))
+            items.append(_inline(line[2:], escaped[2:]))
         else:
             flush_items()
-            paragraph.append(_inline(line))
+            paragraph.append(_inline(line, escaped))
     flush_items()
     flush_paragraph()
     body = "\n".join(blocks)
@@ -210,6 +218,12 @@ def _mailbox(name: str, address: str) -> str:
     return _BARE_LF.sub("\r\n", formataddr((name, address), charset="utf-8"))
 
 
+@functools.lru_cache(maxsize=64)
+def _sender_mailbox(name: str, address: str) -> str:
+    """The From header's value: the same for every message of a relay, so remembered."""
+    return _mailbox(name, address)
+
+
 def _qp(text: str) -> bytes:
     """`text` in quoted-printable with CRLF line ends (binascii, in C): every line end (CR LF,
     a lone CR or a lone LF) becomes CR LF.
@@ -239,7 +253,7 @@ def wire_bytes(message: OutboxMessage, sender: Sender, *, html: bool = True) -> 
     except (ValueError, HeaderParseError) as error:  # pragma: no cover - formataddr is lenient
         raise RecipientRefused(message.message_id, to, str(error)) from error
     head = [
-        f"From: {_mailbox(name, sender.address)}",
+        f"From: {_sender_mailbox(name, sender.address)}",
         f"To: {recipient}",
         f"Subject: {_header_text(subject)}",
         f"Date: {format_datetime(message.created_at)}",
