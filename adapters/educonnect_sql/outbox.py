@@ -91,7 +91,9 @@ def write_outbox(
             update(OUTBOX)
             .where(
                 OUTBOX.c.message_id == bindparam("b_id"),
-                OUTBOX.c.status.in_((PENDING, IN_FLIGHT)),
+                # Not `in_`: an expanding parameter cannot go with executemany (several
+                # messages failed in one unit, as a relay's batch does).
+                or_(OUTBOX.c.status == PENDING, OUTBOX.c.status == IN_FLIGHT),
             )
             .values(
                 status=PENDING,
