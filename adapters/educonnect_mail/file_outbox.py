@@ -54,18 +54,23 @@ class FileOutbox:
 
     def send(self, message: OutboxMessage) -> None:
         """Write `message` unless a file for its id is already there. A folder that cannot be
-        written raises `ServerUnavailable` naming the message and the recipient.
+        written, or a name taken by something that is not a file, raises `ServerUnavailable`
+        naming the message and the recipient.
         """
         target = self.path_of(message.message_id)
-        if target.exists():
+        if target.is_file():
             return
         data = outgoing_bytes(message, self.sender, html=self.html)
         try:
-            write_once(self.folder, data, [target])
+            written = write_once(self.folder, data, [target])
         except OSError as error:
             raise ServerUnavailable(
                 message.message_id, message.to.value, f"cannot write {target}: {error.strerror}"
             ) from error
+        if written is None and not target.is_file():  # the name is taken by something else
+            raise ServerUnavailable(
+                message.message_id, message.to.value, f"cannot write {target}: name taken"
+            )
 
     def send_many(self, messages: Sequence[OutboxMessage]) -> list[EduconnectError | None]:
         """`send` each message in order: a file that cannot be written fails that message only
@@ -77,7 +82,7 @@ class FileOutbox:
         """The ``.eml`` files written so far, by name."""
         if not self.folder.is_dir():
             return []
-        return sorted(self.folder.glob("*.eml"))
+        return sorted(path for path in self.folder.glob("*.eml") if path.is_file())
 
     def messages(self) -> list[EmailMessage]:
         """The e-mails written so far, parsed back, in the order of `paths()`."""
