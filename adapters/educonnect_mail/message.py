@@ -15,6 +15,7 @@ import hashlib
 import html
 import re
 from collections.abc import Sequence
+from datetime import datetime
 from email import policy as email_policy
 from email.errors import HeaderParseError
 from email.header import Header
@@ -219,6 +220,12 @@ def _mailbox(name: str, address: str) -> str:
 
 
 @functools.lru_cache(maxsize=64)
+def _date(instant: datetime) -> str:
+    """The Date header's value: a notification's messages share their instant, so remembered."""
+    return format_datetime(instant)
+
+
+@functools.lru_cache(maxsize=64)
 def _sender_mailbox(name: str, address: str) -> str:
     """The From header's value: the same for every message of a relay, so remembered."""
     return _mailbox(name, address)
@@ -256,7 +263,7 @@ def wire_bytes(message: OutboxMessage, sender: Sender, *, html: bool = True) -> 
         f"From: {_sender_mailbox(name, sender.address)}",
         f"To: {recipient}",
         f"Subject: {_header_text(subject)}",
-        f"Date: {format_datetime(message.created_at)}",
+        f"Date: {_date(message.created_at)}",
         f"Message-ID: <{message.message_id}@{sender.domain}>",
         "Auto-Submitted: auto-generated",
         "MIME-Version: 1.0",

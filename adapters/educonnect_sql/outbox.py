@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 from sqlalchemy import Connection, Select, bindparam, func, or_, select, update
@@ -158,6 +158,16 @@ def write_audit(connection: Connection, entries: Sequence[AuditEntry]) -> None:
     connection.execute(AUDIT.insert(), rows)
 
 
+#: What a message is read back from (the columns `_messages` unpacks, in order).
+_MESSAGE_ROWS: Final = select(
+    OUTBOX.c.message_id,
+    OUTBOX.c.account_id,
+    OUTBOX.c.recipient,
+    OUTBOX.c.letter,
+    OUTBOX.c.created_at,
+)
+
+
 class SqlOutbox:
     """`educonnect_core.ports.Outbox` on the unit of work's transaction."""
 
@@ -171,8 +181,7 @@ class SqlOutbox:
     def pending(self, now: datetime, limit: int = 100) -> Sequence[OutboxMessage]:
         """Committed, unsent messages due at `now`, oldest first (none in flight)."""
         return self._messages(
-            select(OUTBOX)
-            .where(
+            _MESSAGE_ROWS.where(
                 OUTBOX.c.status == PENDING,
                 or_(OUTBOX.c.due_at.is_(None), OUTBOX.c.due_at <= now),
             )
@@ -183,26 +192,23 @@ class SqlOutbox:
     def in_flight(self) -> Sequence[OutboxMessage]:
         """Committed messages in flight, oldest first."""
         return self._messages(
-            select(OUTBOX)
-            .where(OUTBOX.c.status == IN_FLIGHT)
+            _MESSAGE_ROWS.where(OUTBOX.c.status == IN_FLIGHT)
             .order_by(OUTBOX.c.created_at, OUTBOX.c.message_id)
         )
 
     def _messages(self, query: Select[Any]) -> list[OutboxMessage]:
         with self._uow.guard():
-            rows = self._uow.connection.execute(query).mappings().all()
+            rows = self._uow.connection.execute(query).all()
         sealer = self._uow.storage.sealer
         return [
             OutboxMessage(
-                message_id=r["message_id"],
-                account_id=r["account_id"],
-                to=Email(r["recipient"]),
-                letter=letter_from_json(
-                    sealer.open(r["letter"], "outbox", "letter", r["message_id"])
-                ),
-                created_at=r["created_at"],
+                message_id=message_id,
+                account_id=account_id,
+                to=Email(recipient),
+                letter=letter_from_json(sealer.open(letter, "outbox", "letter", message_id)),
+                created_at=created_at,
             )
-            for r in rows
+            for message_id, account_id, recipient, letter, created_at in rows
         ]
 
     def mark_in_flight(self, message_id: str, at: datetime) -> None:

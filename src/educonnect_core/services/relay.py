@@ -2,8 +2,8 @@
 failures with growing waits.
 
 The relay works a batch at a time (at most `OutboxRelay.batch` messages, 200 by default), in
-three steps: ONE unit of work marks the whole batch « in flight » and commits, before the mailer
-is called; the mailer is handed the batch (`Mailer.send_many`: one SMTP connection for it); ONE
+three steps: ONE unit of work reads the due batch, marks it all « in flight » and commits, before
+the mailer is called; the mailer is handed the batch (`Mailer.send_many`: one SMTP connection for it); ONE
 unit of work then marks each message sent or failed, with its audit entry, and commits. A
 message whose delivery failed (a refused recipient; or, when the connection is lost, that
 message and the rest of the batch, not tried) is pending again after a wait that doubles with
@@ -112,8 +112,11 @@ class OutboxRelay:
             now = self.runtime.now()
             with storage.unit_of_work() as uow:
                 due = [m for m in uow.outbox.pending(now, self.batch) if m.message_id not in done]
-            if not due:
-                break
+                if not due:
+                    break
+                for message in due:
+                    uow.outbox.mark_in_flight(message.message_id, now)
+                uow.commit()  # the whole batch in flight before the mailer sees any of it
             done.update(m.message_id for m in due)
             self._deliver(due, now, sent, failed, stranded=False)
         return DeliveryReport(tuple(sent), tuple(failed), tuple(m.message_id for m in stranded))
@@ -138,15 +141,9 @@ class OutboxRelay:
         *,
         stranded: bool,
     ) -> None:
-        storage = self.runtime.storage
-        if not stranded:
-            with storage.unit_of_work() as uow:
-                for message in batch:
-                    uow.outbox.mark_in_flight(message.message_id, now)
-                uow.commit()
         results = self._hand_over(batch)
         note = f" {POSSIBLY_DUPLICATED}" if stranded else ""
-        with storage.unit_of_work() as uow:
+        with self.runtime.storage.unit_of_work() as uow:
             for message, error in zip(batch, results, strict=True):
                 if error is None:
                     self._record_sent(uow, message, now, note)
