@@ -57,10 +57,13 @@ class FileOutbox:
         written, or a name taken by something that is not a file, raises `ServerUnavailable`
         naming the message and the recipient.
         """
+        self._write(message, None)
+
+    def _write(self, message: OutboxMessage, encoded: dict[str, bytes] | None) -> None:
         target = self.path_of(message.message_id)
         if target.is_file():
             return
-        data = outgoing_bytes(message, self.sender, html=self.html)
+        data = outgoing_bytes(message, self.sender, html=self.html, encoded=encoded)
         try:
             written = write_once(self.folder, data, [target])
         except OSError as error:
@@ -76,7 +79,8 @@ class FileOutbox:
         """`send` each message in order: a file that cannot be written fails that message only
         (each file is its own session).
         """
-        return send_each(self.send, messages)
+        encoded: dict[str, bytes] = {}  # the batch's encoded lines, dropped with it
+        return send_each(lambda message: self._write(message, encoded), messages)
 
     def paths(self) -> list[Path]:
         """The ``.eml`` files written so far, by name."""

@@ -212,10 +212,11 @@ class SmtpMailer:
         it): the relay tries them again after a wait rather than reconnecting for each.
         """
         results: list[EduconnectError | None] = []
+        encoded: dict[str, bytes] = {}  # the batch's encoded lines, dropped with it
         with self._lock:
             for position, message in enumerate(messages):
                 try:
-                    self._send(message)
+                    self._send(message, encoded)
                 except ServerUnavailable as broken:
                     results.append(broken)
                     results += [_not_tried(later, broken) for later in messages[position + 1 :]]
@@ -226,12 +227,12 @@ class SmtpMailer:
                     results.append(None)
         return results
 
-    def _send(self, message: OutboxMessage) -> None:
+    def _send(self, message: OutboxMessage, encoded: dict[str, bytes] | None = None) -> None:
         if message.message_id in self._accepted:
             return
         to = message.to.value
         smtputf8 = not (to.isascii() and self.sender.address.isascii())
-        data = outgoing_bytes(message, self.sender, html=self.html)
+        data = outgoing_bytes(message, self.sender, html=self.html, encoded=encoded)
         for attempt in (1, 2):
             if self._connection is None:
                 self._connection = self._open(message.message_id, to)

@@ -14,8 +14,10 @@ from collections.abc import Sequence
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.documents.test_mail_message import SENDER, outbox_message
 
-from educonnect_mail.message import _header_text, _qp, html_body
+from educonnect_core import LetterKind
+from educonnect_mail.message import _header_text, _qp, _qp_lines, html_body, outgoing_bytes
 
 _URL = re.compile(r"https?://\S+")
 _CREDENTIALS = ("Identifiant :", "Rappel de votre identifiant :", "Mot de passe * :")
@@ -117,6 +119,29 @@ class TestQuotedPrintableLineEnds:
     def test_same_bytes(self, text: str) -> None:
         crlf = re.sub(r"\r\n|\r|\n", "\r\n", text)
         assert _qp(text) == binascii.b2a_qp(crlf.encode("utf-8"), istext=True)
+
+
+class TestBatchOfEncodedLines:
+    """Encoding line by line through a batch's memo gives the bytes of the whole text."""
+
+    @settings(max_examples=300)
+    @given(lines=st.lists(_LINE, max_size=12))
+    def test_same_bytes(self, lines: list[str]) -> None:
+        text = "\n".join(lines) + "\n"
+        encoded: dict[str, bytes] = {}
+        assert _qp_lines(text, encoded) == _qp(text)
+        assert _qp_lines(text, encoded) == _qp(text)  # from the memo this time
+        assert _qp_lines(text.rstrip("\n"), encoded) == _qp(text.rstrip("\n"))
+
+    def test_a_batch_of_letters(self) -> None:
+        messages = [
+            outbox_message(kind, recipient=f"Zoé NOËL{n}")
+            for n, kind in enumerate([LetterKind.C02, LetterKind.C04, LetterKind.C02] * 3)
+        ]
+        encoded: dict[str, bytes] = {}
+        batch = [outgoing_bytes(m, SENDER, encoded=encoded) for m in messages]
+        assert batch == [outgoing_bytes(m, SENDER) for m in messages]
+        assert encoded  # the memo was used
 
 
 class TestRememberedSubject:
