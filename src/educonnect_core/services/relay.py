@@ -3,11 +3,11 @@ failures with growing waits.
 
 The relay works a batch at a time (at most `OutboxRelay.batch` messages, 200 by default), in
 three steps: ONE unit of work reads the due batch, marks it all « in flight » and commits, before
-the mailer is called; the mailer is handed the batch (`Mailer.send_many`: one SMTP connection for it); ONE
-unit of work then marks each message sent or failed, with its audit entry, and commits. A
-message whose delivery failed (a refused recipient; or, when the connection is lost, that
-message and the rest of the batch, not tried) is pending again after a wait that doubles with
-each failure (`backoff`): never lost.
+the mailer is called; the mailer is handed the batch (`Mailer.send_many`: one SMTP connection
+for it); ONE unit of work then marks each message sent or failed, with its audit entry, and
+commits. A message whose delivery failed (a refused recipient; or, when the connection is lost,
+that message and the rest of the batch, not tried) is pending again after a wait that doubles
+with each failure (`backoff`): never lost.
 
 A crash between the mailer's acceptance and the final commit leaves the batch in flight — up to
 `batch` messages, some delivered, some perhaps not: the next run hands every one of them over
