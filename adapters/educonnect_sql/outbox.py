@@ -192,8 +192,9 @@ class SqlOutbox:
     def in_flight(self) -> Sequence[OutboxMessage]:
         """Committed messages in flight, oldest first."""
         return self._messages(
-            _MESSAGE_ROWS.where(OUTBOX.c.status == IN_FLIGHT)
-            .order_by(OUTBOX.c.created_at, OUTBOX.c.message_id)
+            _MESSAGE_ROWS.where(OUTBOX.c.status == IN_FLIGHT).order_by(
+                OUTBOX.c.created_at, OUTBOX.c.message_id
+            )
         )
 
     def _messages(self, query: Select[Any]) -> list[OutboxMessage]:
