@@ -6,8 +6,9 @@ Both are measured in the same run:
   `PdfRenderer`, the accounts in a SQLite `SqlStorage` as the CLI keeps them) against raw
   reportlab drawing the same lines with the same embedded font (goal: at most 2x);
 - e-mail notification of 1,000 accounts as the CLI delivers it (`outbox send`): the messages
-  waiting, their letters sealed with a key, in the SQLite outbox; the relay (batches of 200:
-  one commit marks a batch in flight, one records it), `SmtpMailer` to a local aiosmtpd —
+  waiting, their letters sealed with a key, in the SQLite outbox (written by the notification,
+  the database closed and opened again as the two commands do); the relay (batches of 200: one
+  commit marks a batch in flight, one records it), `SmtpMailer` to a local aiosmtpd —
   against raw smtplib sending the same messages' bytes, serialised beforehand, on one
   connection (goal: at least 0.8x the throughput).
 
@@ -70,14 +71,19 @@ UAI = "0999901Z"
 SENDER = Sender("ne-pas-repondre@ac-exemple.fr")
 
 
+def sqlite_url(folder: Path) -> str:
+    """The URL of a new SQLite file in `folder` (not created yet)."""
+    handle, name = tempfile.mkstemp(suffix=".sqlite3", dir=folder)
+    os.close(handle)
+    Path(name).unlink()
+    return f"sqlite:///{name}"
+
+
 def sqlite_storage(folder: Path, key: Key | None = None) -> SqlStorage:
     """A new SQLite `SqlStorage` in `folder`, as the CLI opens it (with `key`, the secrets
     sealed, as the CLI's key file does).
     """
-    handle, name = tempfile.mkstemp(suffix=".sqlite3", dir=folder)
-    os.close(handle)
-    Path(name).unlink()
-    return SqlStorage.open(f"sqlite:///{name}", migrate=True, key=key)
+    return SqlStorage.open(sqlite_url(folder), migrate=True, key=key)
 
 
 def school(
@@ -241,18 +247,34 @@ def bench_mail(accounts: int, folder: Path) -> dict[str, Any]:
         relay_batch: list[int] = []
 
         def library() -> float:
-            # Sealed letters, as `educonnect outbox send` keeps them (its key file).
-            storage = sqlite_storage(folder, Key.generate())
+            # Sealed letters, as the CLI keeps them (its key file). `educonnect notify` and
+            # `educonnect outbox send` are two commands: the database is closed between them
+            # (SQLite then checkpoints its WAL) and opened again to send.
+            key, url = Key.generate(), sqlite_url(folder)
+            storage = SqlStorage.open(url, migrate=True, key=key)
+            try:
+                app, _ = school(accounts, RecordingRenderer(), RecordingMailer(), storage)
+                app.administration(Director("d1", {Uai.parse(uai)})).notify(
+                    uai, Selection(), Channel.EMAIL
+                )
+            finally:
+                storage.close()
+            storage = SqlStorage.open(url, key=key)
             try:
                 with SmtpMailer(settings, SENDER) as mailer:
-                    app, _ = school(accounts, RecordingRenderer(), mailer, storage)
-                    relay_batch[:] = [app.relay.batch]
-                    app.administration(Director("d1", {Uai.parse(uai)})).notify(
-                        uai, Selection(), Channel.EMAIL
+                    sender = EduConnect(
+                        storage=storage,
+                        mailer=mailer,
+                        renderer=RecordingRenderer(),
+                        clock=FakeClock(),
+                        secrets=SeededSecrets(5),
+                        hasher=FastHasher(),
+                        deliver_after_commit=False,
                     )
+                    relay_batch[:] = [sender.relay.batch]
                     sent: list[int] = []
                     seconds = timed(
-                        lambda: sent.append(len(app.deliver_pending().sent)), pause_gc=True
+                        lambda: sent.append(len(sender.deliver_pending().sent)), pause_gc=True
                     )
             finally:
                 storage.close()
