@@ -1,7 +1,7 @@
 """The outbox relay works a batch at a time: ONE unit of work marks the batch in flight (before
 the mailer sees any of it), the mailer gets the batch at once, ONE unit of work records what
-happened. A failed message is retried after a wait; nothing is lost, nothing is sent twice
-unless a crash left a batch in flight (then reported).
+happened (the one that marks the next batch). A failed message is retried after a wait; nothing
+is lost, nothing is sent twice unless a crash left a batch in flight (then reported).
 """
 
 from __future__ import annotations
@@ -99,16 +99,18 @@ def relay_audit(world: World) -> list[tuple[str | None, str, str]]:
 
 
 class TestOneUnitOfWorkPerStep:
-    """A batch is marked in flight in one commit and recorded in one commit."""
+    """A batch is marked in flight in one commit and recorded in one commit (the next batch's)."""
 
-    def test_two_commits_per_batch(self) -> None:
-        """450 messages in batches of 200: 3 batches, 6 commits (it was 2 per message)."""
+    def test_one_commit_per_batch(self) -> None:
+        """450 messages in batches of 200: 3 batches, 4 commits — each marks a batch in flight
+        and records the one before, the last records the last (it was 2 per message).
+        """
         world, storage, ledger = notified(450)
         storage.commits = 0
         report = world.app.deliver_pending()
         assert len(report.sent) == 450
         assert [len(batch) for batch in ledger.batches] == [200, 200, 50]
-        assert storage.commits == 6
+        assert storage.commits == 4
 
     def test_the_whole_batch_is_in_flight_before_the_mailer_sees_it(self) -> None:
         """At hand-over, exactly the batch is committed in flight (so a crash then resends
