@@ -78,12 +78,12 @@ def letter_from_json(text: str) -> LetterContent:
         kind=LetterKind(data["kind"]),
         recipient=str(data["recipient"]),
         school_name=str(data["school_name"]),
-        children=tuple(str(child) for child in data["children"]),
+        children=tuple(map(str, data["children"])),
         login=str(data["login"]),
         password=_text_or_none(data["password"]),
         subject=_text_or_none(data["subject"]),
         sender=_text_or_none(data["sender"]),
-        lines=tuple(str(line) for line in data["lines"]),
+        lines=tuple(map(str, data["lines"])),
     )
 
 
