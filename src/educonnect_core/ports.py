@@ -236,8 +236,10 @@ class Outbox(Protocol):
     def mark_in_flight(self, message_id: str, at: datetime) -> None:
         """Record, before handing a pending message to the mailer, that it may be delivered
         from now on: until `mark_sent` or `mark_failed`, `pending` no longer returns it and
-        `in_flight` does. Committed on its own, before the mailer is called, so that a crash
-        while sending leaves the message in flight rather than pending.
+        `in_flight` does. Committed before the mailer is called, so that a crash while sending
+        leaves the message in flight rather than pending. The relay marks a whole batch in one
+        unit of work (with the previous batch's `mark_sent` / `mark_failed`): every mark of a
+        unit takes effect at its commit, each at its own `at`.
         """
         ...
 
