@@ -12,12 +12,15 @@ import email
 import hashlib
 import os
 import re
+from collections.abc import Sequence
 from email import policy as email_policy
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Final
 
 from educonnect_core.domain.records import OutboxMessage
+from educonnect_core.errors import EduconnectError
+from educonnect_core.services.relay import send_each
 from educonnect_mail.errors import ServerUnavailable
 from educonnect_mail.files import write_once
 from educonnect_mail.message import Sender, outgoing_bytes
@@ -51,24 +54,39 @@ class FileOutbox:
 
     def send(self, message: OutboxMessage) -> None:
         """Write `message` unless a file for its id is already there. A folder that cannot be
-        written raises `ServerUnavailable` naming the message and the recipient.
+        written, or a name taken by something that is not a file, raises `ServerUnavailable`
+        naming the message and the recipient.
         """
+        self._write(message, None)
+
+    def _write(self, message: OutboxMessage, encoded: dict[str, bytes] | None) -> None:
         target = self.path_of(message.message_id)
-        if target.exists():
+        if target.is_file():
             return
-        data = outgoing_bytes(message, self.sender, html=self.html)
+        data = outgoing_bytes(message, self.sender, html=self.html, encoded=encoded)
         try:
-            write_once(self.folder, data, [target])
+            written = write_once(self.folder, data, [target])
         except OSError as error:
             raise ServerUnavailable(
                 message.message_id, message.to.value, f"cannot write {target}: {error.strerror}"
             ) from error
+        if written is None and not target.is_file():  # the name is taken by something else
+            raise ServerUnavailable(
+                message.message_id, message.to.value, f"cannot write {target}: name taken"
+            )
+
+    def send_many(self, messages: Sequence[OutboxMessage]) -> list[EduconnectError | None]:
+        """`send` each message in order: a file that cannot be written fails that message only
+        (each file is its own session).
+        """
+        encoded: dict[str, bytes] = {}  # the batch's encoded lines, dropped with it
+        return send_each(lambda message: self._write(message, encoded), messages)
 
     def paths(self) -> list[Path]:
         """The ``.eml`` files written so far, by name."""
         if not self.folder.is_dir():
             return []
-        return sorted(self.folder.glob("*.eml"))
+        return sorted(path for path in self.folder.glob("*.eml") if path.is_file())
 
     def messages(self) -> list[EmailMessage]:
         """The e-mails written so far, parsed back, in the order of `paths()`."""

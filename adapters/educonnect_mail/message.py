@@ -10,10 +10,12 @@ here. The activation link is already in the C07 lines, made by the core from the
 from __future__ import annotations
 
 import binascii
+import functools
 import hashlib
 import html
 import re
 from collections.abc import Sequence
+from datetime import datetime
 from email import policy as email_policy
 from email.errors import HeaderParseError
 from email.header import Header
@@ -44,7 +46,6 @@ _CONTROL: Final = re.compile(r"[\x00-\x1f\x7f]+")
 #: the header, or the message, or drive a terminal.
 _HEADER_BREAKER: Final = re.compile(r"[\r\n\x00\x1b]")
 _BARE_LF: Final = re.compile(r"(?<!\r)\n")
-_LINE_BREAK: Final = re.compile(r"\r\n|\r|\n")
 _URL: Final = re.compile(r"https?://\S+")
 #: Lines of the letters that show the login and the password (set in bold in HTML).
 _CREDENTIALS: Final = ("Identifiant :", "Rappel de votre identifiant :", "Mot de passe * :")
@@ -78,17 +79,28 @@ def text_body(lines: Sequence[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _inline(line: str) -> str:
-    out: list[str] = []
-    last = 0
-    for match in _URL.finditer(line):
-        out.append(html.escape(line[last : match.start()]))
-        url = match.group(0)
-        out.append(f'<a href="{html.escape(url, quote=True)}">{html.escape(url)}</a>')
-        last = match.end()
-    out.append(html.escape(line[last:]))
-    text = "".join(out)
+def _link(match: re.Match[str]) -> str:
+    url = match.group(0)  # already escaped: the href and the text are the same
+    return f'<a href="{url}">{url}</a>'
+
+
+def _inline(line: str, escaped: str) -> str:
+    """`line` as HTML, given `escaped` (its `html.escape`): URLs as links, the login and
+    password lines in bold. Escaping never makes or unmakes a URL (it changes no blank, and
+    ``&amp;``, ``&lt;``, ``&quot;``… hold no ``://``), so the links are found in `escaped`.
+    """
+    text = _URL.sub(_link, escaped) if "http" in escaped else escaped
     return f"<strong>{text}</strong>" if line.startswith(_CREDENTIALS) else text
+
+
+def _escaped_lines(lines: Sequence[str]) -> Sequence[str]:
+    """`html.escape` of each line, in one pass over the letter (a line holding a line feed,
+    which would break the split, is escaped on its own).
+    """
+    escaped = html.escape("\n".join(lines)).split("\n")
+    if len(escaped) != len(lines):
+        return [html.escape(line) for line in lines]
+    return escaped
 
 
 def html_body(lines: Sequence[str], title: str) -> str:
@@ -109,16 +121,16 @@ def html_body(lines: Sequence[str], title: str) -> str:
             blocks.append("<p>" + "<br>\n".join(paragraph) + "</p>")
             paragraph.clear()
 
-    for line in lines:
+    for line, escaped in zip(lines, _escaped_lines(lines), strict=True):
         if not line:
             flush_items()
             flush_paragraph()
         elif line.startswith("- "):
             flush_paragraph()
-            items.append(_inline(line[2:]))
+            items.append(_inline(line[2:], escaped[2:]))
         else:
             flush_items()
-            paragraph.append(_inline(line))
+            paragraph.append(_inline(line, escaped))
     flush_items()
     flush_paragraph()
     body = "\n".join(blocks)
@@ -188,8 +200,13 @@ def build_message(message: OutboxMessage, sender: Sender, *, html: bool = True) 
     return mail
 
 
+@functools.lru_cache(maxsize=256)
 def _header_text(text: str) -> str:
-    """`text` as a header value: ASCII as it is, anything else RFC 2047-encoded and folded."""
+    """`text` as a header value: ASCII as it is, anything else RFC 2047-encoded and folded.
+
+    Remembered: the `email` package's encoder takes most of a millisecond for a subject, and a
+    batch of letters has a few subjects (one per kind) for thousands of messages.
+    """
     if text.isascii():
         return text
     return Header(text, "utf-8").encode(linesep="\r\n")
@@ -202,12 +219,49 @@ def _mailbox(name: str, address: str) -> str:
     return _BARE_LF.sub("\r\n", formataddr((name, address), charset="utf-8"))
 
 
+@functools.lru_cache(maxsize=64)
+def _date(instant: datetime) -> str:
+    """The Date header's value: a notification's messages share their instant, so remembered."""
+    return format_datetime(instant)
+
+
+@functools.lru_cache(maxsize=64)
+def _sender_mailbox(name: str, address: str) -> str:
+    """The From header's value: the same for every message of a relay, so remembered."""
+    return _mailbox(name, address)
+
+
 def _qp(text: str) -> bytes:
-    """`text` in quoted-printable with CRLF line ends (binascii, in C)."""
-    return binascii.b2a_qp(_LINE_BREAK.sub("\r\n", text).encode("utf-8"), istext=True)
+    """`text` in quoted-printable with CRLF line ends (binascii, in C): every line end (CR LF,
+    a lone CR or a lone LF) becomes CR LF.
+    """
+    crlf = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\r\n")
+    return binascii.b2a_qp(crlf.encode("utf-8"), istext=True)
 
 
-def wire_bytes(message: OutboxMessage, sender: Sender, *, html: bool = True) -> bytes:
+def _qp_lines(text: str, encoded: dict[str, bytes] | None) -> bytes:
+    """`_qp(text)`, line by line through `encoded` when given (and `text` ends with a line
+    feed): the quoted-printable form of such a text is its lines', each with its line end, one
+    after the other, and the letters of a batch share most of their lines.
+    """
+    if encoded is None or not text.endswith("\n"):
+        return _qp(text)
+    parts: list[bytes] = []
+    for line in text[:-1].split("\n"):
+        part = encoded.get(line)
+        if part is None:
+            part = encoded[line] = _qp(line + "\n")
+        parts.append(part)
+    return b"".join(parts)
+
+
+def wire_bytes(
+    message: OutboxMessage,
+    sender: Sender,
+    *,
+    html: bool = True,
+    encoded: dict[str, bytes] | None = None,
+) -> bytes:
     """The same e-mail as `message_bytes(build_message(...))`, serialised directly.
 
     The `email` package takes about 3 ms to build and serialise one message, more than sending
@@ -215,6 +269,11 @@ def wire_bytes(message: OutboxMessage, sender: Sender, *, html: bool = True) -> 
     UTF-8 quoted-printable parts) with `formataddr`, `Header` and `binascii`, in a tenth of the
     time; the tests check that both read back the same. Addresses must be ASCII (the SMTPUTF8
     case goes through `build_message`).
+
+    `encoded`, a dict shared by the messages of ONE batch, keeps each line's quoted-printable
+    form, so that the lines the letters share are encoded once per batch (the bytes are the
+    same with or without it). It holds the letters' lines, passwords included: make a new one
+    per batch and drop it with the batch.
     """
     check_header_values(message, sender)
     letter = message.letter
@@ -228,17 +287,18 @@ def wire_bytes(message: OutboxMessage, sender: Sender, *, html: bool = True) -> 
     except (ValueError, HeaderParseError) as error:  # pragma: no cover - formataddr is lenient
         raise RecipientRefused(message.message_id, to, str(error)) from error
     head = [
-        f"From: {_mailbox(name, sender.address)}",
+        f"From: {_sender_mailbox(name, sender.address)}",
         f"To: {recipient}",
         f"Subject: {_header_text(subject)}",
-        f"Date: {format_datetime(message.created_at)}",
+        f"Date: {_date(message.created_at)}",
         f"Message-ID: <{message.message_id}@{sender.domain}>",
         "Auto-Submitted: auto-generated",
         "MIME-Version: 1.0",
     ]
     text_part = (
         b'Content-Type: text/plain; charset="utf-8"\r\n'
-        b"Content-Transfer-Encoding: quoted-printable\r\n\r\n" + _qp(text_body(letter.lines))
+        b"Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+        + _qp_lines(text_body(letter.lines), encoded)
     )
     if not html:
         lines = "\r\n".join([*head, "Content-Language: fr"]).encode("ascii")
@@ -249,7 +309,7 @@ def wire_bytes(message: OutboxMessage, sender: Sender, *, html: bool = True) -> 
     html_part = (
         b'Content-Type: text/html; charset="utf-8"\r\n'
         b"Content-Transfer-Encoding: quoted-printable\r\n\r\n"
-        + _qp(html_body(letter.lines, subject))
+        + _qp_lines(html_body(letter.lines, subject), encoded)
     )
     head += [
         f'Content-Type: multipart/alternative; boundary="{boundary.decode()}"',
@@ -267,12 +327,18 @@ def wire_bytes(message: OutboxMessage, sender: Sender, *, html: bool = True) -> 
     )
 
 
-def outgoing_bytes(message: OutboxMessage, sender: Sender, *, html: bool = True) -> bytes:
-    """What the mailers write: `wire_bytes` for ASCII addresses, otherwise the `email`
-    package with the SMTPUTF8 policy.
+def outgoing_bytes(
+    message: OutboxMessage,
+    sender: Sender,
+    *,
+    html: bool = True,
+    encoded: dict[str, bytes] | None = None,
+) -> bytes:
+    """What the mailers write: `wire_bytes` for ASCII addresses (with `encoded`, a batch's
+    memo of encoded lines), otherwise the `email` package with the SMTPUTF8 policy.
     """
     if message.to.value.isascii() and sender.address.isascii():
-        return wire_bytes(message, sender, html=html)
+        return wire_bytes(message, sender, html=html, encoded=encoded)
     return message_bytes(build_message(message, sender, html=html), smtputf8=True)
 
 

@@ -1,12 +1,14 @@
 """`SmtpMailer`: the `Mailer` port over SMTP with `smtplib`.
 
-The outbox relay calls `send` once per message; the mailer keeps ONE connection open across those
-calls (a batch goes down one connection) until `close()` or the end of a ``with`` block. A
-connection found dead before anything of a message was sent (the server closed an idle
-connection, say) is reopened and the message tried once more; a connection lost while the message
-itself was being transferred is reported for that message only (`ServerUnavailable`) and the next
-`send` opens a new one. A refused recipient (`RecipientRefused`) leaves the connection usable for
-the others. Every error names the message and the recipient, and never holds the password.
+The outbox relay hands a batch at a time to `send_many`; the mailer keeps ONE connection open
+across batches (and `send` calls) until `close()` or the end of a ``with`` block. A connection
+found dead before anything of a message was sent (the server closed an idle connection, say) is
+reopened and the message tried once more. A refused recipient (`RecipientRefused`) or message
+(`MessageRefused`) fails that message only and leaves the connection usable for the others. A
+connection that cannot be opened, or is lost while a message itself was being transferred, fails
+that message (`ServerUnavailable`); `send_many` then fails the rest of its batch without trying
+them (the relay retries them after a wait), and the next call opens a new connection. Every
+error names the message and the recipient, and never holds the password.
 
 The envelope is written from the stored addresses exactly (``MAIL FROM:<sender>``,
 ``RCPT TO:<message.to>``), never re-parsed from a header-style string as `smtplib.SMTP.rcpt`
@@ -23,21 +25,24 @@ import smtplib
 import ssl
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Final, Self
 
 import attrs
 
 from educonnect_core.domain.records import OutboxMessage
+from educonnect_core.errors import EduconnectError
 from educonnect_mail.errors import (
     AuthenticationRefused,
     MessageRefused,
     RecipientRefused,
     ServerUnavailable,
+    SmtpDeliveryFailed,
 )
 from educonnect_mail.message import Sender, outgoing_bytes
 
-__all__ = ["Security", "SmtpMailer", "SmtpSettings", "envelope_path"]
+__all__ = ["Security", "SmtpMailer", "SmtpSettings", "dot_stuffed", "envelope_path"]
 
 #: Reply code by which a server announces it is closing the connection.
 _CLOSING: Final = 421
@@ -194,26 +199,55 @@ class SmtpMailer:
         `AuthenticationRefused`. A message id already accepted by this mailer is not sent again.
         """
         with self._lock:
-            if message.message_id in self._accepted:
-                return
-            to = message.to.value
-            smtputf8 = not (to.isascii() and self.sender.address.isascii())
-            data = outgoing_bytes(message, self.sender, html=self.html)
-            for attempt in (1, 2):
-                if self._connection is None:
-                    self._connection = self._open(message.message_id, to)
+            self._send(message)
+
+    def send_many(self, messages: Sequence[OutboxMessage]) -> list[EduconnectError | None]:
+        """Hand `messages` to the server in order on one connection (kept open afterwards, like
+        `send`'s); one result per message: None if accepted, else its `DeliveryFailed`.
+
+        A refused recipient, sender or message (`RecipientRefused`, `MessageRefused`) fails that
+        message only and the next one goes down the same connection. A connection that cannot
+        be opened or is lost (`ServerUnavailable`, `AuthenticationRefused`) fails that message
+        and every later one without trying them (each gets its own `ServerUnavailable` naming
+        it): the relay tries them again after a wait rather than reconnecting for each.
+        """
+        results: list[EduconnectError | None] = []
+        encoded: dict[str, bytes] = {}  # the batch's encoded lines, dropped with it
+        with self._lock:
+            for position, message in enumerate(messages):
                 try:
-                    self._transaction(self._connection, message, data, smtputf8=smtputf8)
+                    self._send(message, encoded)
+                except ServerUnavailable as broken:
+                    results.append(broken)
+                    results += [_not_tried(later, broken) for later in messages[position + 1 :]]
                     break
-                except _Dropped as dropped:
-                    self._lost()
-                    if attempt == 2:
-                        raise ServerUnavailable(
-                            message.message_id, to, f"connection lost: {dropped}"
-                        ) from dropped
-            self._accepted[message.message_id] = None
-            if len(self._accepted) > self._remember:
-                self._accepted.popitem(last=False)
+                except SmtpDeliveryFailed as error:
+                    results.append(error)
+                else:
+                    results.append(None)
+        return results
+
+    def _send(self, message: OutboxMessage, encoded: dict[str, bytes] | None = None) -> None:
+        if message.message_id in self._accepted:
+            return
+        to = message.to.value
+        smtputf8 = not (to.isascii() and self.sender.address.isascii())
+        data = outgoing_bytes(message, self.sender, html=self.html, encoded=encoded)
+        for attempt in (1, 2):
+            if self._connection is None:
+                self._connection = self._open(message.message_id, to)
+            try:
+                self._transaction(self._connection, message, data, smtputf8=smtputf8)
+                break
+            except _Dropped as dropped:
+                self._lost()
+                if attempt == 2:
+                    raise ServerUnavailable(
+                        message.message_id, to, f"connection lost: {dropped}"
+                    ) from dropped
+        self._accepted[message.message_id] = None
+        if len(self._accepted) > self._remember:
+            self._accepted.popitem(last=False)
 
     def _lost(self) -> None:
         connection, self._connection = self._connection, None
@@ -266,7 +300,7 @@ class SmtpMailer:
         except (smtplib.SMTPServerDisconnected, OSError) as error:
             raise _Dropped(f"{type(error).__name__}: {error}") from error
         try:
-            code, reply = connection.data(data)
+            code, reply = _data(connection, data)
         except smtplib.SMTPDataError as error:
             self._reset(connection)
             raise MessageRefused(
@@ -286,6 +320,42 @@ class SmtpMailer:
                 raise ServerUnavailable(mid, to, f"message refused: {code} {_text(reply)}", code)
             self._reset(connection)
             raise MessageRefused(mid, to, f"message refused: {code} {_text(reply)}", code)
+
+
+def dot_stuffed(data: bytes) -> bytes:
+    """`data` ready to follow ``DATA``: a period at the start of a line doubled (RFC 5321
+    §4.5.2), the end marked by a line holding a single period. What `smtplib.SMTP.data` sends,
+    with two byte replacements instead of its regular expression (a tenth of the time on a
+    letter of a few kilobytes).
+    """
+    stuffed = data.replace(b"\n.", b"\n..")
+    if stuffed.startswith(b"."):
+        stuffed = b"." + stuffed
+    if not stuffed.endswith(b"\r\n"):
+        stuffed += b"\r\n"
+    return stuffed + b".\r\n"
+
+
+def _data(connection: smtplib.SMTP, data: bytes) -> tuple[int, bytes]:
+    """`smtplib.SMTP.data` for bytes: ``DATA``, a 354 reply (else `SMTPDataError`), then the
+    message `dot_stuffed`; the server's reply to it.
+    """
+    connection.putcmd("data")
+    code, reply = connection.getreply()
+    if code != 354:
+        raise smtplib.SMTPDataError(code, reply)
+    connection.send(dot_stuffed(data))
+    return connection.getreply()
+
+
+def _not_tried(message: OutboxMessage, cause: ServerUnavailable) -> ServerUnavailable:
+    """The failure of a message of the batch left untried after `cause` broke the session."""
+    return ServerUnavailable(
+        message.message_id,
+        message.to.value,
+        f"not tried: the session ended at message {cause.message_id} ({cause.reason})",
+        cause.code,
+    )
 
 
 def _text(reply: bytes | str) -> str:

@@ -9,9 +9,9 @@ recipient, dates) but loses its letter, which holds a secret. A message handed t
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 from sqlalchemy import Connection, Select, bindparam, func, or_, select, update
@@ -42,6 +42,9 @@ IN_FLIGHT = "inflight"
 SENT = "sent"
 #: The PostgreSQL advisory lock that serialises appends to the audit chain ("educon").
 _CHAIN_LOCK = 0x6564_7563_6F6E
+#: Ids bound in one ``IN (…)`` list (SQLite's limit on bound values is 32,766; PostgreSQL's
+#: 65,535).
+_IDS_PER_STATEMENT = 500
 
 
 def write_outbox(
@@ -54,7 +57,8 @@ def write_outbox(
     failed: dict[str, tuple[datetime, str, datetime]],
 ) -> None:
     """Store new messages (letters sealed by `sealer`), then in-flight marks, then failed
-    attempts, then deliveries (the in-memory order).
+    attempts, then deliveries (the in-memory order). The marks of one instant (a relay's batch)
+    are one set-based statement per `_IDS_PER_STATEMENT` ids.
     """
     if messages:
         connection.execute(
@@ -76,22 +80,20 @@ def write_outbox(
                 for m in messages
             ],
         )
-    if flying:
+    for at, ids in _by_instant(flying):
         connection.execute(
             update(OUTBOX)
-            .where(OUTBOX.c.message_id == bindparam("b_id"), OUTBOX.c.status == PENDING)
-            .values(
-                status=IN_FLIGHT,
-                in_flight_at=bindparam("b_at", type_=OUTBOX.c.in_flight_at.type),
-            ),
-            [{"b_id": i, "b_at": at} for i, at in flying.items()],
+            .where(OUTBOX.c.message_id.in_(ids), OUTBOX.c.status == PENDING)
+            .values(status=IN_FLIGHT, in_flight_at=at)
         )
     if failed:
         connection.execute(
             update(OUTBOX)
             .where(
                 OUTBOX.c.message_id == bindparam("b_id"),
-                OUTBOX.c.status.in_((PENDING, IN_FLIGHT)),
+                # Not `in_`: an expanding parameter cannot go with executemany (several
+                # messages failed in one unit, as a relay's batch does).
+                or_(OUTBOX.c.status == PENDING, OUTBOX.c.status == IN_FLIGHT),
             )
             .values(
                 status=PENDING,
@@ -105,18 +107,24 @@ def write_outbox(
                 for i, (_at, error, retry_at) in failed.items()
             ],
         )
-    if sent:
+    for at, ids in _by_instant(sent):
         connection.execute(
             update(OUTBOX)
-            .where(OUTBOX.c.message_id == bindparam("b_id"))
-            .values(
-                status=SENT,
-                letter=None,
-                in_flight_at=None,
-                sent_at=bindparam("b_at", type_=OUTBOX.c.sent_at.type),
-            ),
-            [{"b_id": i, "b_at": at} for i, at in sent.items()],
+            .where(OUTBOX.c.message_id.in_(ids))
+            .values(status=SENT, letter=None, in_flight_at=None, sent_at=at)
         )
+
+
+def _by_instant(marks: dict[str, datetime]) -> Iterator[tuple[datetime, list[str]]]:
+    """The marked ids grouped by instant, at most `_IDS_PER_STATEMENT` a group: the relay marks
+    a whole batch at one instant, so a batch is one set-based ``UPDATE … WHERE message_id IN``.
+    """
+    groups: dict[datetime, list[str]] = {}
+    for message_id, at in marks.items():
+        groups.setdefault(at, []).append(message_id)
+    for at, ids in groups.items():
+        for start in range(0, len(ids), _IDS_PER_STATEMENT):
+            yield at, ids[start : start + _IDS_PER_STATEMENT]
 
 
 def write_audit(connection: Connection, entries: Sequence[AuditEntry]) -> None:
@@ -150,6 +158,16 @@ def write_audit(connection: Connection, entries: Sequence[AuditEntry]) -> None:
     connection.execute(AUDIT.insert(), rows)
 
 
+#: What a message is read back from (the columns `_messages` unpacks, in order).
+_MESSAGE_ROWS: Final = select(
+    OUTBOX.c.message_id,
+    OUTBOX.c.account_id,
+    OUTBOX.c.recipient,
+    OUTBOX.c.letter,
+    OUTBOX.c.created_at,
+)
+
+
 class SqlOutbox:
     """`educonnect_core.ports.Outbox` on the unit of work's transaction."""
 
@@ -163,8 +181,7 @@ class SqlOutbox:
     def pending(self, now: datetime, limit: int = 100) -> Sequence[OutboxMessage]:
         """Committed, unsent messages due at `now`, oldest first (none in flight)."""
         return self._messages(
-            select(OUTBOX)
-            .where(
+            _MESSAGE_ROWS.where(
                 OUTBOX.c.status == PENDING,
                 or_(OUTBOX.c.due_at.is_(None), OUTBOX.c.due_at <= now),
             )
@@ -175,26 +192,24 @@ class SqlOutbox:
     def in_flight(self) -> Sequence[OutboxMessage]:
         """Committed messages in flight, oldest first."""
         return self._messages(
-            select(OUTBOX)
-            .where(OUTBOX.c.status == IN_FLIGHT)
-            .order_by(OUTBOX.c.created_at, OUTBOX.c.message_id)
+            _MESSAGE_ROWS.where(OUTBOX.c.status == IN_FLIGHT).order_by(
+                OUTBOX.c.created_at, OUTBOX.c.message_id
+            )
         )
 
     def _messages(self, query: Select[Any]) -> list[OutboxMessage]:
         with self._uow.guard():
-            rows = self._uow.connection.execute(query).mappings().all()
+            rows = self._uow.connection.execute(query).all()
         sealer = self._uow.storage.sealer
         return [
             OutboxMessage(
-                message_id=r["message_id"],
-                account_id=r["account_id"],
-                to=Email(r["recipient"]),
-                letter=letter_from_json(
-                    sealer.open(r["letter"], "outbox", "letter", r["message_id"])
-                ),
-                created_at=r["created_at"],
+                message_id=message_id,
+                account_id=account_id,
+                to=Email(recipient),
+                letter=letter_from_json(sealer.open(letter, "outbox", "letter", message_id)),
+                created_at=created_at,
             )
-            for r in rows
+            for message_id, account_id, recipient, letter, created_at in rows
         ]
 
     def mark_in_flight(self, message_id: str, at: datetime) -> None:

@@ -27,6 +27,7 @@ from educonnect_core.domain.selection import Page, Selection
 from educonnect_core.domain.sms import OneTimeCode
 from educonnect_core.domain.statistics import SchoolStatistics
 from educonnect_core.domain.values import Email, Mobile, Uai
+from educonnect_core.errors import EduconnectError
 
 __all__ = [
     "Accounts",
@@ -86,13 +87,31 @@ class PasswordHasher(Protocol):
 
 
 class Mailer(Protocol):
-    """Delivers one e-mail. Called by the outbox relay after commit, never inside a transaction."""
+    """Delivers e-mails. Called by the outbox relay after commit, never inside a transaction:
+    the relay hands over a batch at a time (`send_many`), every message of it already committed
+    as in flight.
+    """
 
     def send(self, message: OutboxMessage) -> None:
         """Deliver `message` to `message.to`, or raise `EduconnectError` saying why not.
 
         Must be safe to call again with the same `message_id` after a failure: an implementation
         that can tell a message was already accepted should not send it twice.
+        """
+        ...
+
+    def send_many(self, messages: Sequence[OutboxMessage]) -> Sequence[EduconnectError | None]:
+        """Deliver `messages` in their order in one session (one SMTP connection, say); return
+        one result per message, in the same order: None for a message accepted, else the
+        `EduconnectError` saying why it was not (naming that message and its recipient).
+
+        A failure of one message (a refused recipient) fails that message only; a failure that
+        ends the session (the connection lost, the server unreachable) fails that message and
+        every later one of the batch, without trying them, so that the relay retries them later
+        with a wait. Raises nothing for a message's failure: a raised error leaves the whole
+        batch to the relay's judgement (it counts it failed). Same rule as `send` for a message
+        already accepted. `send_each` (in `educonnect_core.services.relay`) is this method for a
+        mailer with no session to keep: `send` once per message.
         """
         ...
 
@@ -217,8 +236,10 @@ class Outbox(Protocol):
     def mark_in_flight(self, message_id: str, at: datetime) -> None:
         """Record, before handing a pending message to the mailer, that it may be delivered
         from now on: until `mark_sent` or `mark_failed`, `pending` no longer returns it and
-        `in_flight` does. Committed on its own, before the mailer is called, so that a crash
-        while sending leaves the message in flight rather than pending.
+        `in_flight` does. Committed before the mailer is called, so that a crash while sending
+        leaves the message in flight rather than pending. The relay marks a whole batch in one
+        unit of work (with the previous batch's `mark_sent` / `mark_failed`): every mark of a
+        unit takes effect at its commit, each at its own `at`.
         """
         ...
 

@@ -87,6 +87,26 @@ class TestFileOutboxFailures:
         assert caught.value.recipient == "chloe@example.org"
 
 
+class TestFileOutboxBatches:
+    """`send_many`: one result per message; an unwritable file fails its message only, an
+    already written one is not rewritten.
+    """
+
+    def test_batch_with_one_unwritable_file(self, tmp_path: Path) -> None:
+        outbox = FileOutbox(tmp_path / "mails", SENDER)
+        outbox.send(message("m2"))
+        written = outbox.path_of("m2").read_bytes()
+        (tmp_path / "mails" / "m3.eml").mkdir()  # a name taken by a folder: cannot be linked
+        results = outbox.send_many([message(f"m{n}") for n in range(1, 5)])
+        assert results[0] is None
+        assert results[1] is None
+        assert isinstance(results[2], ServerUnavailable)
+        assert results[2].message_id == "m3"
+        assert results[3] is None
+        assert outbox.path_of("m2").read_bytes() == written
+        assert [p.name for p in outbox.paths()] == ["m1.eml", "m2.eml", "m4.eml"]
+
+
 class TestPrivateFiles:
     """An `.eml` holds a password or an activation link: it is readable by its owner only
     (0600), whatever the umask.

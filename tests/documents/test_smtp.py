@@ -10,6 +10,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
@@ -37,6 +38,7 @@ from educonnect_core import (
     OutboxMessage,
     compose,
 )
+from educonnect_core.errors import EduconnectError
 from educonnect_mail import (
     AuthenticationRefused,
     MessageRefused,
@@ -420,6 +422,10 @@ class _DiesAfterAcceptance:
 
     def send(self, message: OutboxMessage) -> None:
         self.inner.send(message)
+        raise _Crash
+
+    def send_many(self, messages: Sequence[OutboxMessage]) -> list[EduconnectError | None]:
+        self.inner.send_many(messages)
         raise _Crash
 
 

@@ -62,6 +62,46 @@ class OutboxInFlightContract(_Base):
             assert uow.outbox.in_flight() == []
             assert [m.message_id for m in uow.outbox.pending(T0)] == ["M0"]
 
+    def test_a_relay_batch_in_one_unit(self, storage: Storage) -> None:
+        """Marks of many messages in one unit (more than an adapter may bind in one statement)
+        all take effect at commit, at their own instants, and touch no other message.
+        """
+        ids = [f"B{number:04d}" for number in range(1_203)]
+        with storage.unit_of_work() as uow:
+            for number, message_id in enumerate(ids):
+                uow.outbox.add(message(message_id, "R1", T0 + timedelta(microseconds=number)))
+            uow.commit()
+        flying, later, untouched = ids[:1_100], ids[1_100:1_200], ids[1_200:]
+        with storage.unit_of_work() as uow:
+            for message_id in flying:
+                uow.outbox.mark_in_flight(message_id, T0)
+            for message_id in later:
+                uow.outbox.mark_in_flight(message_id, T0 + timedelta(seconds=1))
+            uow.commit()
+        far = T0 + timedelta(days=1)
+        with storage.unit_of_work() as uow:
+            assert [m.message_id for m in uow.outbox.in_flight()] == flying + later
+            assert [m.message_id for m in uow.outbox.pending(far, 10)] == untouched
+            retry = T0 + timedelta(minutes=5)
+            for message_id in flying[:1_050]:
+                uow.outbox.mark_sent(message_id, T0)
+            for message_id in later:
+                uow.outbox.mark_sent(message_id, T0 + timedelta(seconds=2))
+            for message_id in flying[1_050:]:
+                uow.outbox.mark_failed(message_id, T0, "ServerUnavailable: lost", retry)
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.outbox.in_flight() == []
+            assert set(uow.outbox.sent_ids()) == set(flying[:1_050] + later)
+            assert [m.message_id for m in uow.outbox.pending(far, 100)] == (
+                flying[1_050:] + untouched
+            )
+            assert [m.message_id for m in uow.outbox.pending(retry - timedelta(seconds=1))] == (
+                untouched
+            )
+            assert {uow.outbox.attempts(i) for i in flying[1_050:]} == {1}
+            assert uow.outbox.attempts(untouched[0]) == 0
+
 
 class AuditChainContract(_Base):
     """Committed entries carry the hash chain, in recording order, across units of work."""

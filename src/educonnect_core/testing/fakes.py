@@ -16,8 +16,9 @@ import attrs
 from educonnect_core.defaults import uniform_string
 from educonnect_core.domain.letters import LetterContent
 from educonnect_core.domain.records import AccountList, Document, OutboxMessage
-from educonnect_core.errors import DeliveryFailed
+from educonnect_core.errors import DeliveryFailed, EduconnectError
 from educonnect_core.services.exports import export_filename, export_values
+from educonnect_core.services.relay import send_each
 
 __all__ = [
     "FakeClock",
@@ -126,6 +127,12 @@ class RecordingMailer:
         if message.to.value in self.refuse:
             raise DeliveryFailed(message.message_id, message.to.value, "recipient refused")
         self.sent.append(message)
+
+    def send_many(self, messages: Sequence[OutboxMessage]) -> list[EduconnectError | None]:
+        """`send` each message in order (`send_each`): a refused address fails that message
+        only.
+        """
+        return send_each(self.send, messages)
 
     def to(self, address: str) -> list[OutboxMessage]:
         """The messages sent to `address`, oldest first."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
 import attrs
@@ -282,6 +282,12 @@ class MailTap:
         """Forward `message`; keep it once the inner mailer accepted it."""
         self.inner.send(message)
         self.messages.append(message)
+
+    def send_many(self, messages: Sequence[OutboxMessage]) -> Sequence[EduconnectError | None]:
+        """Forward the batch; keep a copy of each message the inner mailer accepted."""
+        results = self.inner.send_many(messages)
+        self.messages.extend(m for m, error in zip(messages, results, strict=True) if error is None)
+        return results
 
     def token(self, login: str, prefix: str) -> str | None:
         """The token of the last C07 e-mail for `login` (links start with `prefix`)."""
