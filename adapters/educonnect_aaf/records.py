@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import pyexpat
 import xml.etree.ElementTree as ET
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import BinaryIO, Final, cast
+from typing import BinaryIO, Final
 
 import attrs
 
@@ -139,49 +140,96 @@ def _unreadable(source: str, message: str, line: int | None) -> UnreadableFile:
     return UnreadableFile(source, reason, line)
 
 
-def _record(element: ET.Element, source: str) -> AafRecord:
-    """Build the record from its (complete) element.
+def _record(element: ET.Element, source: str, too_deep: Callable[[], HostileXml]) -> AafRecord:
+    """Build the record from its (complete) element, after checking its size and depth.
 
     Same reading as the paths ``identifier/id`` (first match), ``operationalAttributes/attr/value``
     (the last is the category), ``attributes/attr`` then ``modifications/modification`` (values
-    of one name concatenated in that order), walked over the children directly: ElementPath
-    costs more than the parsing itself.
+    of one name concatenated in that order), walked over the children directly in one pass:
+    ElementPath costs more than the parsing itself. The walk also counts the elements of the
+    record's first three levels: when they are all its elements, nothing is nested deeper than
+    depth 5 and the exact depth walk is not needed.
     """
+    inside = len(list(element.iter())) - 1
+    if inside > MAX_ELEMENTS_PER_RECORD:
+        raise HostileXml(source, f"enregistrement de plus de {MAX_ELEMENTS_PER_RECORD} éléments")
     record_id: str | None = None
+    category: str | None = None
     texts: list[str] = []
-    found: list[ET.Element] = []
-    changes: list[ET.Element] = []
+    attributes: dict[str, tuple[str, ...]] = {}
+    changes: list[tuple[str, tuple[str, ...]]] = []
+    shallow = len(element)  # the elements at depths 3, 4 and 5
     for part in element:
         tag = part.tag
-        if tag == "attributes":
-            found.extend(attr for attr in part if attr.tag == "attr")
-        elif tag == "modifications":
-            changes.extend(attr for attr in part if attr.tag == "modification")
-        elif tag == "identifier" and record_id is None:
-            for child in part:
-                if child.tag == "id":
-                    record_id = (child.text or "").strip()
-                    break
-        elif tag == "operationalAttributes":
+        shallow += len(part)
+        if tag == "attributes" or tag == "modifications":
+            wanted = "attr" if tag == "attributes" else "modification"
             for attr in part:
-                if attr.tag == "attr":
-                    # Each attribute's first value; the category is the last one found.
-                    value = next((v for v in attr if v.tag == "value"), None)
-                    if value is not None:
-                        texts.append(value.text or "")
-    category = texts[-1].strip() if texts else ""
-    attributes: dict[str, tuple[str, ...]] = {}
-    for attr in (*found, *changes) if changes else found:
-        values = tuple([v.text or "" for v in attr if v.tag == "value"])
-        texts.extend(values)
-        name = attr.get("name", "")
+                shallow += len(attr)
+                if attr.tag == wanted:
+                    values = tuple([v.text or "" for v in attr if v.tag == "value"])
+                    texts += values
+                    if tag == "modifications":
+                        changes.append((attr.get("name", ""), values))
+                    elif (name := attr.get("name", "")) in attributes:
+                        attributes[name] += values
+                    else:
+                        attributes[name] = values
+            continue
+        for child in part:
+            shallow += len(child)
+        if tag == "identifier" and record_id is None:
+            if (text := _first_text(part, "id")) is not None:
+                record_id = text.strip()
+        elif tag == "operationalAttributes":
+            # Each attribute's first value; the category is the last one found.
+            for attr in part:
+                if attr.tag == "attr" and (text := _first_text(attr, "value")) is not None:
+                    texts.append(text)
+                    category = text
+    if shallow != inside and _too_deep(element, _RECORD_DEPTH):
+        raise too_deep()
+    for name, values in changes:
         attributes[name] = attributes[name] + values if name in attributes else values
     if texts and max(map(len, texts)) > MAX_VALUE_LENGTH:
         raise HostileXml(
             source,
             f"valeur de plus de {MAX_VALUE_LENGTH} caractères (enregistrement {record_id or ''})",
         )
-    return AafRecord(element.tag, category, record_id or "", attributes)
+    return AafRecord(element.tag, (category or "").strip(), record_id or "", attributes)
+
+
+def _first_text(element: ET.Element, tag: str) -> str | None:
+    """The text of the first child `tag` of `element` (``""`` when empty), None if none."""
+    for child in element:
+        if child.tag == tag:
+            return child.text or ""
+    return None
+
+
+def _too_deep(element: ET.Element, depth: int) -> bool:
+    """Whether an element of `element`'s subtree (`element` being at `depth`) is deeper than
+    `MAX_DEPTH` (an explicit stack: a nest must not exhaust Python's own).
+    """
+    stack = [(element, depth)]
+    while stack:
+        node, level = stack.pop()
+        if level > MAX_DEPTH:
+            return True
+        stack.extend((child, level + 1) for child in node)
+    return False
+
+
+def _open_too_deep(root: ET.Element) -> bool:
+    """Whether the chain of last children from `root` — it holds every element still open —
+    goes deeper than `MAX_DEPTH` (walks at most `MAX_DEPTH` elements).
+    """
+    node, depth = root, 1
+    while len(node):
+        node, depth = node[-1], depth + 1
+        if depth > MAX_DEPTH:
+            return True
+    return False
 
 
 def iter_records(
@@ -237,62 +285,73 @@ def _line_too_deep(stream: BinaryIO, chunk_bytes: int) -> int | None:
     return None
 
 
-def _chunks(
-    stream: BinaryIO, source: str, parser: ET.XMLPullParser[ET.Element], chunk_bytes: int
-) -> Iterator[int]:
-    """Feed `parser` the file chunk by chunk, each checked by a `PrologGuard` first; yields the
-    size of each chunk (0 for the end of the file, once the parser is closed).
+def _parser() -> tuple[ET.XMLParser[ET.Element], deque[tuple[str, ET.Element]]]:
+    """The C parser building the tree, reporting only `start` events into the queue it gives
+    back (`_records` takes the root from the first, then turns the events off).
+
+    ``XMLParser._setevents`` is the hook `XMLPullParser` and `iterparse` are built on; called
+    directly, it lets the parser report the root's start and then nothing: no Python runs per
+    element, and the records are taken from the tree between two chunks.
     """
-    guard = PrologGuard(source)
-    while data := stream.read(chunk_bytes):
-        guard.feed(data)
-        parser.feed(data)
-        yield len(data)
-    guard.feed(b"", final=True)
-    parser.close()
-    yield 0
+    parser: ET.XMLParser[ET.Element] = ET.XMLParser(target=ET.TreeBuilder())
+    queue: deque[tuple[str, ET.Element]] = deque()
+    parser._setevents(queue, ("start",))  # type: ignore[attr-defined]  # noqa: SLF001
+    return parser, queue
 
 
 def _records(stream: BinaryIO, source: str, chunk_bytes: int) -> Iterator[AafRecord]:
-    parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start", "end"))
-    # Only start and end events are asked for: every item is an element.
-    events = cast("Callable[[], Iterator[tuple[str, ET.Element]]]", parser.read_events)
+    """Feed the file chunk by chunk (each checked by a `PrologGuard` first); after each chunk,
+    check the record still open (depth of its open elements, element count) and hand over the
+    records the chunk completed: every child of the root but the last, which may still be open
+    (all of them once the file is closed). Memory is the open record and one chunk's records.
+    """
+    guard = PrologGuard(source)
+    parser, queue = _parser()
     root: ET.Element | None = None
-    depth = 0
-    inside = 0
-    pending = 0  # bytes read since the last record ended
-    for size in _chunks(stream, source, parser, chunk_bytes):
-        pending += size
-        for event, element in events():
-            if event == "start":
-                depth += 1
-                if depth > MAX_DEPTH:
-                    raise HostileXml(
-                        source,
-                        f"éléments imbriqués sur plus de {MAX_DEPTH} niveaux",
-                        _line_too_deep(stream, chunk_bytes),
-                    )
-                if root is None:
-                    if element.tag != ROOT:
-                        reason = f"élément racine {element.tag!r} au lieu de {ROOT}"
-                        raise UnreadableFile(source, reason)
-                    root = element
-                continue
-            depth -= 1
-            if depth >= _RECORD_DEPTH:
-                inside += 1
-                if inside > MAX_ELEMENTS_PER_RECORD:
-                    raise HostileXml(
-                        source, f"enregistrement de plus de {MAX_ELEMENTS_PER_RECORD} éléments"
-                    )
-            elif depth == 1 and root is not None:
-                if pending > MAX_RECORD_BYTES:
-                    break
-                inside = 0
+    pending = 0  # bytes read since the chunk where the last record ended
+
+    def too_deep() -> HostileXml:
+        reason = f"éléments imbriqués sur plus de {MAX_DEPTH} niveaux"
+        return HostileXml(source, reason, _line_too_deep(stream, chunk_bytes))
+
+    while True:
+        data = stream.read(chunk_bytes)
+        failed: ET.ParseError | None = None
+        try:
+            if data:
+                guard.feed(data)
+                parser.feed(data)
+            else:
+                guard.feed(b"", final=True)
+                parser.close()
+        except ET.ParseError as error:
+            failed = error  # raised once what was read before it is checked and handed over
+        if root is None and queue:
+            root = queue[0][1]
+            if root.tag != ROOT:
+                raise UnreadableFile(source, f"élément racine {root.tag!r} au lieu de {ROOT}")
+            parser._setevents(queue, ())  # type: ignore[attr-defined]  # noqa: SLF001
+        queue.clear()
+        pending += len(data)
+        if root is not None and len(root):
+            if _open_too_deep(root):
+                raise too_deep()
+            last = len(root) if not data and failed is None else len(root) - 1
+            if len(list(root[-1].iter())) - 1 > MAX_ELEMENTS_PER_RECORD:
+                reason = f"enregistrement de plus de {MAX_ELEMENTS_PER_RECORD} éléments"
+                raise HostileXml(source, reason)
+            if pending > MAX_RECORD_BYTES:
+                break
+            if last:
+                done = root[:last]
+                del root[:last]
                 pending = 0
-                yield _record(element, source)
-                root.clear()
+                for element in done:
+                    yield _record(element, source, too_deep)
         if pending > MAX_RECORD_BYTES:
-            raise HostileXml(
-                source, f"enregistrement de plus de {MAX_RECORD_BYTES // (1024 * 1024)} Mio"
-            )
+            break
+        if failed is not None:
+            raise failed
+        if not data:
+            return
+    raise HostileXml(source, f"enregistrement de plus de {MAX_RECORD_BYTES // (1024 * 1024)} Mio")
