@@ -145,58 +145,89 @@ def _record(element: ET.Element, source: str, too_deep: Callable[[], HostileXml]
 
     Same reading as the paths ``identifier/id`` (first match), ``operationalAttributes/attr/value``
     (the last is the category), ``attributes/attr`` then ``modifications/modification`` (values
-    of one name concatenated in that order), walked over the children directly in one pass:
-    ElementPath costs more than the parsing itself. The walk also counts the elements of the
-    record's first three levels: when they are all its elements, nothing is nested deeper than
-    depth 5 and the exact depth walk is not needed.
+    of one name concatenated in that order), walked over the children directly in one pass
+    (`_Parts`): ElementPath costs more than the parsing itself. The walk also counts the
+    elements of the record's first three levels: when they are all its elements, nothing is
+    nested deeper than depth 5 and the exact depth walk is not needed.
     """
     inside = len(list(element.iter())) - 1
     if inside > MAX_ELEMENTS_PER_RECORD:
         raise HostileXml(source, f"enregistrement de plus de {MAX_ELEMENTS_PER_RECORD} éléments")
-    record_id: str | None = None
-    category: str | None = None
-    texts: list[str] = []
-    attributes: dict[str, tuple[str, ...]] = {}
-    changes: list[tuple[str, tuple[str, ...]]] = []
-    shallow = len(element)  # the elements at depths 3, 4 and 5
-    for part in element:
-        tag = part.tag
-        shallow += len(part)
-        if tag == "attributes" or tag == "modifications":
-            wanted = "attr" if tag == "attributes" else "modification"
-            for attr in part:
-                shallow += len(attr)
-                if attr.tag == wanted:
-                    values = tuple([v.text or "" for v in attr if v.tag == "value"])
-                    texts += values
-                    if tag == "modifications":
-                        changes.append((attr.get("name", ""), values))
-                    elif (name := attr.get("name", "")) in attributes:
-                        attributes[name] += values
-                    else:
-                        attributes[name] = values
-            continue
+    parts = _Parts(element)
+    if parts.shallow != inside and _too_deep(element, _RECORD_DEPTH):
+        raise too_deep()
+    if parts.texts and max(map(len, parts.texts)) > MAX_VALUE_LENGTH:
+        raise HostileXml(
+            source,
+            f"valeur de plus de {MAX_VALUE_LENGTH} caractères "
+            f"(enregistrement {parts.record_id or ''})",
+        )
+    category = (parts.category or "").strip()
+    return AafRecord(element.tag, category, parts.record_id or "", parts.attributes)
+
+
+class _Parts:
+    """What one walk over a record's three first levels finds (see `_record`)."""
+
+    __slots__ = ("attributes", "category", "record_id", "shallow", "texts")
+
+    def __init__(self, element: ET.Element) -> None:
+        self.record_id: str | None = None
+        self.category: str | None = None
+        #: Every value read (their length is checked).
+        self.texts: list[str] = []
+        self.attributes: dict[str, tuple[str, ...]] = {}
+        #: How many elements the record has at depths 3, 4 and 5.
+        self.shallow = len(element)
+        changes: list[tuple[str, tuple[str, ...]]] = []
+        for part in element:
+            tag = part.tag
+            self.shallow += len(part)
+            if tag == "attributes":
+                self._attributes(part, "attr", None)
+            elif tag == "modifications":
+                self._attributes(part, "modification", changes)
+            else:
+                self._other(tag, part)
+        attributes = self.attributes
+        for name, values in changes:
+            attributes[name] = attributes[name] + values if name in attributes else values
+
+    def _attributes(
+        self, part: ET.Element, wanted: str, changes: list[tuple[str, tuple[str, ...]]] | None
+    ) -> None:
+        """The `wanted` children of `part` (an ``attributes`` or ``modifications`` element):
+        their values by name, into `attributes` or, for modifications, into `changes` (they
+        come after every ``attributes`` element's, whatever the order in the file).
+        """
+        attributes, texts = self.attributes, self.texts
+        for attr in part:
+            self.shallow += len(attr)
+            if attr.tag != wanted:
+                continue
+            values = tuple([v.text or "" for v in attr if v.tag == "value"])
+            texts += values
+            name = attr.get("name", "")
+            if changes is not None:
+                changes.append((name, values))
+            elif name in attributes:
+                attributes[name] += values
+            else:
+                attributes[name] = values
+
+    def _other(self, tag: str, part: ET.Element) -> None:
+        """An ``identifier``, ``operationalAttributes`` or unknown part of the record."""
         for child in part:
-            shallow += len(child)
-        if tag == "identifier" and record_id is None:
+            self.shallow += len(child)
+        if tag == "identifier" and self.record_id is None:
             if (text := _first_text(part, "id")) is not None:
-                record_id = text.strip()
+                self.record_id = text.strip()
         elif tag == "operationalAttributes":
             # Each attribute's first value; the category is the last one found.
             for attr in part:
                 if attr.tag == "attr" and (text := _first_text(attr, "value")) is not None:
-                    texts.append(text)
-                    category = text
-    if shallow != inside and _too_deep(element, _RECORD_DEPTH):
-        raise too_deep()
-    for name, values in changes:
-        attributes[name] = attributes[name] + values if name in attributes else values
-    if texts and max(map(len, texts)) > MAX_VALUE_LENGTH:
-        raise HostileXml(
-            source,
-            f"valeur de plus de {MAX_VALUE_LENGTH} caractères (enregistrement {record_id or ''})",
-        )
-    return AafRecord(element.tag, (category or "").strip(), record_id or "", attributes)
+                    self.texts.append(text)
+                    self.category = text
 
 
 def _first_text(element: ET.Element, tag: str) -> str | None:
@@ -293,65 +324,89 @@ def _parser() -> tuple[ET.XMLParser[ET.Element], deque[tuple[str, ET.Element]]]:
     directly, it lets the parser report the root's start and then nothing: no Python runs per
     element, and the records are taken from the tree between two chunks.
     """
-    parser: ET.XMLParser[ET.Element] = ET.XMLParser(target=ET.TreeBuilder())
+    # S314: every byte goes through `PrologGuard` first (no entity can be declared).
+    parser: ET.XMLParser[ET.Element] = ET.XMLParser(target=ET.TreeBuilder())  # noqa: S314
     queue: deque[tuple[str, ET.Element]] = deque()
-    parser._setevents(queue, ("start",))  # type: ignore[attr-defined]  # noqa: SLF001
+    parser._setevents(queue, ("start",))  # type: ignore[attr-defined]
     return parser, queue
+
+
+class _Tree:
+    """One file being parsed: the tree the C parser builds, from which the complete records
+    are taken between two chunks.
+    """
+
+    def __init__(self, stream: BinaryIO, source: str, chunk_bytes: int) -> None:
+        self.stream, self.source, self.chunk_bytes = stream, source, chunk_bytes
+        self.guard = PrologGuard(source)
+        self.parser, self.queue = _parser()
+        self.root: ET.Element | None = None
+        self.pending = 0  # bytes read since the chunk where the last record ended
+
+    def too_deep(self) -> HostileXml:
+        """The refusal of a nest deeper than `MAX_DEPTH`, naming the line where it goes over."""
+        reason = f"éléments imbriqués sur plus de {MAX_DEPTH} niveaux"
+        return HostileXml(self.source, reason, _line_too_deep(self.stream, self.chunk_bytes))
+
+    def feed(self, data: bytes) -> ET.ParseError | None:
+        """Parse the next chunk (``b""``: the end of the file); a parse error is given back, to
+        be raised once what was read before it is checked and handed over.
+        """
+        try:
+            if data:
+                self.guard.feed(data)
+                self.parser.feed(data)
+            else:
+                self.guard.feed(b"", final=True)
+                self.parser.close()
+        except ET.ParseError as error:
+            return error
+        finally:
+            self.pending += len(data)
+        return None
+
+    def complete(self, *, final: bool) -> list[ET.Element]:
+        """Check the root and the record still open, then take the complete records out of the
+        tree: every child of the root but the last, which may still be open (all, if `final`).
+        """
+        root, queue = self.root, self.queue
+        if root is None and queue:
+            root = self.root = queue[0][1]
+            if root.tag != ROOT:
+                reason = f"élément racine {root.tag!r} au lieu de {ROOT}"
+                raise UnreadableFile(self.source, reason)
+            self.parser._setevents(queue, ())  # type: ignore[attr-defined]
+        queue.clear()
+        done: list[ET.Element] = []
+        if root is not None and len(root):
+            if _open_too_deep(root):
+                raise self.too_deep()
+            if len(list(root[-1].iter())) - 1 > MAX_ELEMENTS_PER_RECORD:
+                reason = f"enregistrement de plus de {MAX_ELEMENTS_PER_RECORD} éléments"
+                raise HostileXml(self.source, reason)
+            last = len(root) if final else len(root) - 1
+            if last and self.pending <= MAX_RECORD_BYTES:
+                done = root[:last]
+                del root[:last]
+                self.pending = 0
+        if self.pending > MAX_RECORD_BYTES:
+            reason = f"enregistrement de plus de {MAX_RECORD_BYTES // (1024 * 1024)} Mio"
+            raise HostileXml(self.source, reason)
+        return done
 
 
 def _records(stream: BinaryIO, source: str, chunk_bytes: int) -> Iterator[AafRecord]:
     """Feed the file chunk by chunk (each checked by a `PrologGuard` first); after each chunk,
     check the record still open (depth of its open elements, element count) and hand over the
-    records the chunk completed: every child of the root but the last, which may still be open
-    (all of them once the file is closed). Memory is the open record and one chunk's records.
+    records the chunk completed. Memory is the open record and one chunk's records.
     """
-    guard = PrologGuard(source)
-    parser, queue = _parser()
-    root: ET.Element | None = None
-    pending = 0  # bytes read since the chunk where the last record ended
-
-    def too_deep() -> HostileXml:
-        reason = f"éléments imbriqués sur plus de {MAX_DEPTH} niveaux"
-        return HostileXml(source, reason, _line_too_deep(stream, chunk_bytes))
-
+    tree = _Tree(stream, source, chunk_bytes)
     while True:
         data = stream.read(chunk_bytes)
-        failed: ET.ParseError | None = None
-        try:
-            if data:
-                guard.feed(data)
-                parser.feed(data)
-            else:
-                guard.feed(b"", final=True)
-                parser.close()
-        except ET.ParseError as error:
-            failed = error  # raised once what was read before it is checked and handed over
-        if root is None and queue:
-            root = queue[0][1]
-            if root.tag != ROOT:
-                raise UnreadableFile(source, f"élément racine {root.tag!r} au lieu de {ROOT}")
-            parser._setevents(queue, ())  # type: ignore[attr-defined]  # noqa: SLF001
-        queue.clear()
-        pending += len(data)
-        if root is not None and len(root):
-            if _open_too_deep(root):
-                raise too_deep()
-            last = len(root) if not data and failed is None else len(root) - 1
-            if len(list(root[-1].iter())) - 1 > MAX_ELEMENTS_PER_RECORD:
-                reason = f"enregistrement de plus de {MAX_ELEMENTS_PER_RECORD} éléments"
-                raise HostileXml(source, reason)
-            if pending > MAX_RECORD_BYTES:
-                break
-            if last:
-                done = root[:last]
-                del root[:last]
-                pending = 0
-                for element in done:
-                    yield _record(element, source, too_deep)
-        if pending > MAX_RECORD_BYTES:
-            break
+        failed = tree.feed(data)
+        for element in tree.complete(final=not data and failed is None):
+            yield _record(element, source, tree.too_deep)
         if failed is not None:
             raise failed
         if not data:
             return
-    raise HostileXml(source, f"enregistrement de plus de {MAX_RECORD_BYTES // (1024 * 1024)} Mio")
