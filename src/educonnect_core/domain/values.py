@@ -34,6 +34,7 @@ UAI_KEYS: Final = "ABCDEFGHJKLMNPRSTUVWXYZ"
 _UAI = re.compile(r"[0-9]{7}[A-Z]")
 _INE = re.compile(r"[0-9A-Z]{10}[A-Z]")
 _MOBILE = re.compile(r"\+?[0-9]{8,15}")
+_MOBILE_SEPARATORS = re.compile(r"[\s.\-()]")
 _LOGIN = re.compile(r"[a-z0-9][a-z0-9.\-]{0,62}[a-z0-9]")
 _FOLD_EXTRA: Final = str.maketrans(
     {"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss", "ø": "o"}
@@ -234,7 +235,7 @@ class Mobile:
     @classmethod
     def parse(cls, raw: str, *, record: str = "responsable") -> Mobile:
         """Validate `raw` or raise `InvalidField`."""
-        text = re.sub(r"[\s.\-()]", "", str(raw))
+        text = _MOBILE_SEPARATORS.sub("", str(raw))
         if not _MOBILE.fullmatch(text):
             raise InvalidField(record, "mobile", "numéro de téléphone mal formé")
         return cls(text)
