@@ -201,11 +201,17 @@ class _Parts:
         come after every ``attributes`` element's, whatever the order in the file).
         """
         attributes, texts = self.attributes, self.texts
+        shallow = 0
         for attr in part:
-            self.shallow += len(attr)
+            count = len(attr)
+            shallow += count
             if attr.tag != wanted:
                 continue
-            values = tuple([v.text or "" for v in attr if v.tag == "value"])
+            if count == 1:  # the usual attribute: one value
+                value = attr[0]
+                values: tuple[str, ...] = (value.text or "",) if value.tag == "value" else ()
+            else:
+                values = tuple([v.text or "" for v in attr if v.tag == "value"])
             texts += values
             name = attr.get("name", "")
             if changes is not None:
@@ -214,6 +220,7 @@ class _Parts:
                 attributes[name] += values
             else:
                 attributes[name] = values
+        self.shallow += shallow
 
     def _other(self, tag: str, part: ET.Element) -> None:
         """An ``identifier``, ``operationalAttributes`` or unknown part of the record."""
