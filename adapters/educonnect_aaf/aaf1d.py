@@ -22,6 +22,7 @@ the whole run with a `FeedError` before anything is returned.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter, defaultdict
 from datetime import date
@@ -74,7 +75,9 @@ class _Refused(Exception):
         self.reason = reason
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def _birth_date(raw: str) -> date:
+    """The date of a ``jj/mm/aaaa`` value (memoised: a run's pupils share a few thousand)."""
     match = _DATE.fullmatch(raw)
     if match is None:
         raise _Refused("ENTPersonDateNaissance", "date jj/mm/aaaa attendue")
@@ -254,7 +257,7 @@ class _Builder:
             try:
                 found = self._class_of(record)
             except (_Refused, InvalidField) as error:
-                found = error
+                found = error.with_traceback(None)  # no cycle through this frame
             _remember(self.classes_read, key, found)
         if isinstance(found, Exception):
             raise _again(found)
@@ -295,7 +298,7 @@ class _Builder:
                 level = Level.parse(label.strip() or code.strip(), record=f"élève {rid}")
                 found = (level, level.code in LEVELS)
             except (_Refused, InvalidField) as error:
-                found = error
+                found = error.with_traceback(None)
             _remember(self.levels_read, niveau, found)
         if isinstance(found, Exception):
             raise _again(found)
@@ -323,13 +326,8 @@ class _Builder:
             level=level,
             ine=Ine.parse(ine, record=f"élève {rid}") if ine else None,
         )
-        guardians = frozenset(
-            g
-            for g in (
-                v.split("$", 1)[0].strip() for v in record.values("ENTEleveAutoriteParentale")
-            )
-            if g
-        )
+        named = [v.split("$", 1)[0].strip() for v in record.values("ENTEleveAutoriteParentale")]
+        guardians = frozenset([g for g in named if g])
         return _Pupil(student, school_class, guardians, source)
 
     # -- guardians -------------------------------------------------------------------------------

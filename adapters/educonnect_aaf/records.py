@@ -177,28 +177,31 @@ class _Parts:
         #: Every value read (their length is checked).
         self.texts: list[str] = []
         self.attributes: dict[str, tuple[str, ...]] = {}
-        #: How many elements the record has at depths 3, 4 and 5.
-        self.shallow = len(element)
         changes: list[tuple[str, tuple[str, ...]]] = []
+        shallow = len(element)
         for part in element:
             tag = part.tag
-            self.shallow += len(part)
+            shallow += len(part)
             if tag == "attributes":
-                self._attributes(part, "attr", None)
+                shallow += self._attributes(part, "attr", None)
             elif tag == "modifications":
-                self._attributes(part, "modification", changes)
+                shallow += self._attributes(part, "modification", changes)
             else:
+                shallow += sum(map(len, part))
                 self._other(tag, part)
+        #: How many elements the record has at depths 3, 4 and 5.
+        self.shallow = shallow
         attributes = self.attributes
         for name, values in changes:
             attributes[name] = attributes[name] + values if name in attributes else values
 
     def _attributes(
         self, part: ET.Element, wanted: str, changes: list[tuple[str, tuple[str, ...]]] | None
-    ) -> None:
+    ) -> int:
         """The `wanted` children of `part` (an ``attributes`` or ``modifications`` element):
         their values by name, into `attributes` or, for modifications, into `changes` (they
-        come after every ``attributes`` element's, whatever the order in the file).
+        come after every ``attributes`` element's, whatever the order in the file). Gives how
+        many grandchildren `part` has.
         """
         attributes, texts = self.attributes, self.texts
         shallow = 0
@@ -220,12 +223,10 @@ class _Parts:
                 attributes[name] += values
             else:
                 attributes[name] = values
-        self.shallow += shallow
+        return shallow
 
     def _other(self, tag: str, part: ET.Element) -> None:
         """An ``identifier``, ``operationalAttributes`` or unknown part of the record."""
-        for child in part:
-            self.shallow += len(child)
         if tag == "identifier" and self.record_id is None:
             if (text := _first_text(part, "id")) is not None:
                 self.record_id = text.strip()
