@@ -175,59 +175,50 @@ class _Parts:
         self.record_id: str | None = None
         self.category: str | None = None
         #: Every value read (their length is checked).
-        self.texts: list[str] = []
-        self.attributes: dict[str, tuple[str, ...]] = {}
+        texts: list[str] = []
+        attributes: dict[str, tuple[str, ...]] = {}
+        self.texts, self.attributes = texts, attributes
         changes: list[tuple[str, tuple[str, ...]]] = []
         shallow = len(element)
         for part in element:
-            tag = part.tag
             shallow += len(part)
-            if tag == "attributes":
-                shallow += self._attributes(part, "attr", None)
-            elif tag == "modifications":
-                shallow += self._attributes(part, "modification", changes)
-            else:
-                shallow += sum(map(len, part))
-                self._other(tag, part)
+            if part.tag != "attributes":
+                shallow += self._other(part, changes)
+                continue
+            # The usual part, walked here rather than in a method: it is most of the reading.
+            for attr in part:
+                count = len(attr)
+                shallow += count
+                if attr.tag != "attr":
+                    continue
+                if count == 1:  # the usual attribute: one value
+                    value = attr[0]
+                    values: tuple[str, ...] = (value.text or "",) if value.tag == "value" else ()
+                else:
+                    values = tuple([v.text or "" for v in attr if v.tag == "value"])
+                texts += values
+                if (name := attr.get("name", "")) in attributes:
+                    attributes[name] += values
+                else:
+                    attributes[name] = values
         #: How many elements the record has at depths 3, 4 and 5.
         self.shallow = shallow
-        attributes = self.attributes
+        # Modifications come after every ``attributes`` part's values, whatever the file order.
         for name, values in changes:
             attributes[name] = attributes[name] + values if name in attributes else values
 
-    def _attributes(
-        self, part: ET.Element, wanted: str, changes: list[tuple[str, tuple[str, ...]]] | None
-    ) -> int:
-        """The `wanted` children of `part` (an ``attributes`` or ``modifications`` element):
-        their values by name, into `attributes` or, for modifications, into `changes` (they
-        come after every ``attributes`` element's, whatever the order in the file). Gives how
-        many grandchildren `part` has.
+    def _other(self, part: ET.Element, changes: list[tuple[str, tuple[str, ...]]]) -> int:
+        """A ``modifications``, ``identifier``, ``operationalAttributes`` or unknown part of the
+        record; gives how many grandchildren it has.
         """
-        attributes, texts = self.attributes, self.texts
-        shallow = 0
-        for attr in part:
-            count = len(attr)
-            shallow += count
-            if attr.tag != wanted:
-                continue
-            if count == 1:  # the usual attribute: one value
-                value = attr[0]
-                values: tuple[str, ...] = (value.text or "",) if value.tag == "value" else ()
-            else:
-                values = tuple([v.text or "" for v in attr if v.tag == "value"])
-            texts += values
-            name = attr.get("name", "")
-            if changes is not None:
-                changes.append((name, values))
-            elif name in attributes:
-                attributes[name] += values
-            else:
-                attributes[name] = values
-        return shallow
-
-    def _other(self, tag: str, part: ET.Element) -> None:
-        """An ``identifier``, ``operationalAttributes`` or unknown part of the record."""
-        if tag == "identifier" and self.record_id is None:
+        tag = part.tag
+        if tag == "modifications":
+            for attr in part:
+                if attr.tag == "modification":
+                    values = tuple([v.text or "" for v in attr if v.tag == "value"])
+                    self.texts += values
+                    changes.append((attr.get("name", ""), values))
+        elif tag == "identifier" and self.record_id is None:
             if (text := _first_text(part, "id")) is not None:
                 self.record_id = text.strip()
         elif tag == "operationalAttributes":
@@ -236,6 +227,7 @@ class _Parts:
                 if attr.tag == "attr" and (text := _first_text(attr, "value")) is not None:
                     self.texts.append(text)
                     self.category = text
+        return sum(map(len, part))
 
 
 def _first_text(element: ET.Element, tag: str) -> str | None:
