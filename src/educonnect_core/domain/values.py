@@ -111,8 +111,10 @@ _RESERVED_TLD: Final = ".invalid"
 #: An address whose local part is a plain dot-atom and whose domain is plain ASCII labels: the
 #: split and the local part that email-validator checks are then trivial, only its domain check
 #: (per domain, memoised) and the lengths remain (`_plain_address`).
-_PLAIN_LOCAL: Final = re.compile(r"[A-Za-z0-9_+\-]+(?:\.[A-Za-z0-9_+\-]+)*")
-_PLAIN_DOMAIN: Final = re.compile(r"[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*")
+_PLAIN_ADDRESS: Final = re.compile(
+    r"([A-Za-z0-9_+\-]+(?:\.[A-Za-z0-9_+\-]+)*)@([A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*)"
+)
+_CASE_INSENSITIVE: Final = frozenset(CASE_INSENSITIVE_MAILBOX_NAMES)
 #: The limit (in UTF-8 bytes) email-validator puts on each form of the address (RFC 5321).
 _ADDRESS_MAX: Final = 254
 
@@ -134,16 +136,17 @@ def _validate(text: str, smtputf8: bool) -> ValidatedEmail:
 
 
 @functools.lru_cache(maxsize=1 << 12)
-def _domain_forms(domain: str) -> tuple[str, str] | None:
+def _domain_forms(domain: str) -> tuple[str, str, int] | None:
     """The domain of ``a@<domain>`` as email-validator gives it back (its normalised and ASCII
-    forms), or None when it refuses that address. Memoised: a feed's addresses share a few
-    domains, and checking one costs 15 µs.
+    forms, and the longest of the two in UTF-8 bytes), or None when it refuses that address.
+    Memoised: a feed's addresses share a few domains, and checking one costs 15 µs.
     """
     try:
         checked = _validate("a@" + domain, smtputf8=False)
     except EmailNotValidError:
         return None
-    return checked.domain, checked.ascii_domain
+    forms = (checked.domain, checked.ascii_domain)
+    return (*forms, max(len(form.encode()) for form in forms))
 
 
 def _plain_address(text: str, smtputf8: bool) -> str | None:
@@ -158,18 +161,16 @@ def _plain_address(text: str, smtputf8: bool) -> str | None:
     given, normalised, and with its ASCII domain. This gives the same address; the equivalence is
     tested against email-validator itself on hostile shapes (tests/core/test_email_plain.py).
     """
-    local, at, domain = text.partition("@")
-    if not (at and _PLAIN_LOCAL.fullmatch(local) and _PLAIN_DOMAIN.fullmatch(domain)):
+    match = _PLAIN_ADDRESS.fullmatch(text)
+    if match is None:
         return None
-    if local.lower() in CASE_INSENSITIVE_MAILBOX_NAMES:
+    local, domain = match.groups()
+    if local.lower() in _CASE_INSENSITIVE or (forms := _domain_forms(domain)) is None:
         return None
-    forms = _domain_forms(domain)
-    if forms is None or "." not in forms[1]:
+    normalised, ascii_domain, width = forms
+    if "." not in ascii_domain or max(len(text), len(local) + 1 + width) > _ADDRESS_MAX:
         return None
-    normalised, ascii_form = f"{local}@{forms[0]}", f"{local}@{forms[1]}"
-    if max(len(text), len(normalised.encode()), len(ascii_form)) > _ADDRESS_MAX:
-        return None
-    return normalised if smtputf8 else ascii_form
+    return f"{local}@{normalised if smtputf8 else ascii_domain}"
 
 
 def _validated_address(record: str, field: str, text: str, smtputf8: bool) -> str:
