@@ -5,8 +5,13 @@ record still gets its own verdict, its own rejection naming it, and every warnin
 from __future__ import annotations
 
 from pathlib import Path
+from tempfile import TemporaryDirectory
+from unittest.mock import patch
 
+import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from tests.feed.test_feed_aaf_rules import PREFIX, base_records, with_attribute, write
 
 from educonnect_aaf import read_aaf1d
@@ -89,6 +94,54 @@ class TestTheMemoKnowsWhatItDependsOn:
         builder.pupil(records["Eleve"][0], "e.xml")
         assert len(builder.rejections) == 1
         assert list(builder.pupils) == ["5000001"]
+
+
+CLASSES = (
+    "9001$11$X$70001$CP A",
+    "9001$11$X$70001$CP B",
+    "9001$11$X$70002$CE1",
+    "9001$11$X$7 2$CE1",
+    "9001$11$X$70003",
+    "9999$11$X$70004$CM1",
+    "",
+)
+LEVELS = ("0000$CP", "0000$ULIS", "$", "CP", "x$ ce1 ", "")
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(CLASSES), st.sampled_from(LEVELS), st.sampled_from(("9001", "9999"))
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_same_reading_as_without_memo(values: list[tuple[str, str, str]]) -> None:
+    """Whatever mix of shared, good and bad values, the reading is the one of a builder that
+    reads every value afresh.
+    """
+    records = base_records()
+    template = records["Eleve"][0]
+    records["Eleve"] = [
+        attrs.evolve(
+            template,
+            record_id=f"50{n}",
+            attributes={
+                **template.attributes,
+                "ENTPersonClasses": (classes,),
+                "ENTEleveNiveau": (level,),
+                "ENTPersonStructRattach": (school,),
+            },
+        )
+        for n, (classes, level, school) in enumerate(values)
+    ]
+    with TemporaryDirectory() as name:
+        folder = write(Path(name), records)
+        remembered = read_aaf1d(folder)
+        with patch("educonnect_aaf.aaf1d._remember", lambda memo, key, found: None):
+            afresh = read_aaf1d(folder)
+    assert remembered == afresh
 
 
 def test_memo_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
