@@ -27,7 +27,7 @@ import re
 from collections import Counter, defaultdict
 from datetime import date
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import attrs
 
@@ -115,9 +115,10 @@ def _surname(record: AafRecord) -> str:
     return record.first("ENTPersonNom") or record.first("ENTPersonNomPatro")
 
 
-@attrs.frozen
-class _Pupil:
-    """A pupil record as read, before the cross-checks with the guardians."""
+class _Pupil(NamedTuple):
+    """A pupil record as read, before the cross-checks with the guardians (a tuple: one is
+    made per record).
+    """
 
     student: Student
     school_class: SchoolClass | None
@@ -326,8 +327,9 @@ class _Builder:
             level=level,
             ine=Ine.parse(ine, record=f"élève {rid}") if ine else None,
         )
-        named = [v.split("$", 1)[0].strip() for v in record.values("ENTEleveAutoriteParentale")]
-        guardians = frozenset([g for g in named if g])
+        # The id before the first « $ » of each value (« R1$mère » → « R1 »), empty ones left out.
+        named = record.attributes.get("ENTEleveAutoriteParentale", ())
+        guardians = frozenset([g for v in named if (g := v.split("$", 1)[0].strip())])
         return _Pupil(student, school_class, guardians, source)
 
     # -- guardians -------------------------------------------------------------------------------
@@ -464,15 +466,18 @@ def read_records(builder: _Builder, run: AafRun) -> list[School]:
     returns the accepted schools, sorted by UAI.
     """
     for path in run.schools:
+        source = path.name
         for record in iter_records(path):
-            builder.school(record, path.name)
+            builder.school(record, source)
     schools = builder.resolve_schools()
     for path in run.pupils:
+        source = path.name
         for record in iter_records(path):
-            builder.pupil(record, path.name)
+            builder.pupil(record, source)
     for path in run.guardians:
+        source = path.name
         for record in iter_records(path):
-            builder.guardian(record, path.name)
+            builder.guardian(record, source)
     return schools
 
 

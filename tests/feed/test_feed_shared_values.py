@@ -151,3 +151,18 @@ def test_memo_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     for key in range(7):
         _remember(memo, key, key)
     assert memo == {6: 6}
+
+
+@pytest.mark.parametrize(
+    "named",
+    [("6000001$mère",), (" 6000001 ",), ("6000001", "", " $x", "6000001$père")],
+)
+def test_guardian_ids_before_the_dollar(tmp_path: Path, named: tuple[str, ...]) -> None:
+    """A pupil's guardians are the ids before each value's first « $ », trimmed; empty ids
+    and repeats are dropped.
+    """
+    records = base_records()
+    records["Eleve"][0] = with_attribute(records["Eleve"][0], "ENTEleveAutoriteParentale", *named)
+    snapshot, rejections, _ = read_aaf1d(write(tmp_path, records))
+    assert rejections == ()
+    assert [k.responsable_id for k in snapshot.links if k.student_id == "5000001"] == ["6000001"]
