@@ -1,6 +1,7 @@
 """Streaming of the records of one AAF XML file (`ficAlimMENESR`), with a hardened C parser.
 
-The file is read in chunks by the standard library's C-accelerated `XMLPullParser` (expat).
+The file is read in chunks by the standard library's C-accelerated `XMLParser` (expat), which
+builds the tree with no event reported once the root has started: no Python runs per element.
 Before a chunk reaches it, `PrologGuard` — expat as well, so it tokenises the bytes exactly as
 the parser will — reads the prolog up to the root element and refuses (`HostileXml`) a DOCTYPE
 with an internal subset: entity declarations can only be written there, so XML bombs and
@@ -9,12 +10,15 @@ external entities are refused before anything is expanded; an external DTD subse
 parameter entities are never parsed, so nothing is ever fetched. An entity reference in the body
 is then an undefined entity: the file is not well-formed (`UnreadableFile`).
 
-Each record is handed over as soon as its end tag is read, then cleared: memory stays bounded by
-one record, whatever the size of the file. An element nested deeper than `MAX_DEPTH` (an AAF
-value is at depth 5) is refused as soon as the chunk holding it is parsed, naming its line: a
-deep nest costs one chunk of parsing, not a tree of millions of open elements. A record of more
-than `MAX_ELEMENTS_PER_RECORD` elements, holding a value longer than `MAX_VALUE_LENGTH`
-characters, or spanning more than `MAX_RECORD_BYTES` bytes of the file makes the file hostile.
+After each chunk, the records it completed (every child of the root but the last, which may
+still be open) are handed over and dropped from the tree: memory stays bounded by one chunk's
+records and the open one, whatever the size of the file. An element nested deeper than
+`MAX_DEPTH` (an AAF value is at depth 5) is refused as soon as the chunk holding it is parsed,
+naming its line (the open path is checked at every chunk, each complete record when it is
+handed over): a deep nest costs one chunk of parsing, not a tree of millions of open elements.
+A record of more than `MAX_ELEMENTS_PER_RECORD` elements, holding a value longer than
+`MAX_VALUE_LENGTH` characters, or spanning more than `MAX_RECORD_BYTES` bytes of the file makes
+the file hostile.
 """
 
 from __future__ import annotations
