@@ -22,11 +22,12 @@ the whole run with a `FeedError` before anything is returned.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter, defaultdict
 from datetime import date
 from pathlib import Path
-from typing import Final
+from typing import Any, Final, NamedTuple
 
 import attrs
 
@@ -74,7 +75,9 @@ class _Refused(Exception):
         self.reason = reason
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def _birth_date(raw: str) -> date:
+    """The date of a ``jj/mm/aaaa`` value (memoised: a run's pupils share a few thousand)."""
     match = _DATE.fullmatch(raw)
     if match is None:
         raise _Refused("ENTPersonDateNaissance", "date jj/mm/aaaa attendue")
@@ -85,13 +88,37 @@ def _birth_date(raw: str) -> date:
         raise _Refused("ENTPersonDateNaissance", "date inexistante") from error
 
 
+_ClassKey = tuple[tuple[str, ...], tuple[str, ...]]
+_ClassFound = tuple[Uai | None, SchoolClass | None]
+#: How many distinct values a builder's memo holds before it starts again (memory stays
+#: bounded, whatever a feed sends).
+_MEMO_SIZE: Final = 1 << 16
+
+
+def _remember(memo: dict[Any, Any], key: object, found: object) -> None:
+    """Store `found` under `key`, emptying `memo` first when it is full."""
+    if len(memo) >= _MEMO_SIZE:
+        memo.clear()
+    memo[key] = found
+
+
+def _again(error: Exception) -> Exception:
+    """A fresh copy of a remembered refusal (raising one object again would chain tracebacks)."""
+    if isinstance(error, _Refused):
+        return _Refused(error.field, error.reason)
+    if isinstance(error, InvalidField):
+        return InvalidField(error.record, error.field, error.reason)
+    return error
+
+
 def _surname(record: AafRecord) -> str:
     return record.first("ENTPersonNom") or record.first("ENTPersonNomPatro")
 
 
-@attrs.frozen
-class _Pupil:
-    """A pupil record as read, before the cross-checks with the guardians."""
+class _Pupil(NamedTuple):
+    """A pupil record as read, before the cross-checks with the guardians (a tuple: one is
+    made per record).
+    """
 
     student: Student
     school_class: SchoolClass | None
@@ -112,6 +139,11 @@ class _Builder:
     rejections: list[Rejection] = attrs.Factory(list)
     notes: Counter[tuple[str, str, str, str]] = attrs.Factory(Counter)
     school_uais: dict[str, Uai] = attrs.Factory(dict)
+    #: What `_class` found for each (ENTPersonClasses, ENTPersonStructRattach) values seen: a
+    #: class is shared by ~25 pupils (cleared by `resolve_schools`, and when it grows too big).
+    classes_read: dict[_ClassKey, _ClassFound | Exception] = attrs.Factory(dict)
+    #: What `_level` found for each ENTEleveNiveau value seen.
+    levels_read: dict[str, tuple[Level, bool] | Exception] = attrs.Factory(dict)
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -125,9 +157,11 @@ class _Builder:
 
     def check_record(self, record: AafRecord, kind: str, source: str, label: str) -> bool:
         """Report unknown attributes; refuse records that are not plain additions."""
-        for name in record.attributes:
-            if name not in KNOWN_ATTRIBUTES[kind]:
-                self.warn(source, "*", name, "attribut inconnu, ignoré")
+        known = KNOWN_ATTRIBUTES[kind]
+        if not known.issuperset(record.attributes):
+            for name in record.attributes:
+                if name not in known:
+                    self.warn(source, "*", name, "attribut inconnu, ignoré")
         if not record.record_id:
             self.reject(source, f"{label} (sans identifiant)", "identifier", "identifiant absent")
             return False
@@ -166,6 +200,7 @@ class _Builder:
 
     def resolve_schools(self) -> list[School]:
         """Accepted schools; conflicting duplicates of one id are all rejected."""
+        self.classes_read.clear()
         by_uai: dict[Uai, set[School]] = defaultdict(set)
         for rid, found in self.schools.items():
             if len({school for school, _ in found}) > 1 or rid in self.rejected_schools:
@@ -210,7 +245,26 @@ class _Builder:
         """Keep a pupil record that reads well (a staging builder stores it elsewhere)."""
         self.pupils[rid].append(pupil)
 
-    def _class(self, record: AafRecord) -> tuple[Uai | None, SchoolClass | None]:
+    def _class(self, record: AafRecord) -> _ClassFound:
+        """The pupil's school (and class, when it has one of an imported school), read once
+        per distinct value (`classes_read`): the same answer, or the same refusal, each time.
+        """
+        key = (
+            record.attributes.get("ENTPersonClasses", ()),
+            record.attributes.get("ENTPersonStructRattach", ()),
+        )
+        found = self.classes_read.get(key)
+        if found is None:
+            try:
+                found = self._class_of(record)
+            except (_Refused, InvalidField) as error:
+                found = error.with_traceback(None)  # no cycle through this frame
+            _remember(self.classes_read, key, found)
+        if isinstance(found, Exception):
+            raise _again(found)
+        return found
+
+    def _class_of(self, record: AafRecord) -> _ClassFound:
         found: list[SchoolClass] = []
         for value in record.values("ENTPersonClasses"):
             parts = [p.strip() for p in value.split("$")]
@@ -232,6 +286,25 @@ class _Builder:
                 return self.school_uais[school_id], None
         return None, None
 
+    def _level(self, niveau: str, rid: str) -> tuple[Level, bool]:
+        """The level of an ENTEleveNiveau value and whether it is one of the nine known ones,
+        read once per distinct value (`levels_read`).
+        """
+        found = self.levels_read.get(niveau)
+        if found is None:
+            code, dollar, label = niveau.partition("$")
+            try:
+                if not dollar or not (code.strip() or label.strip()):
+                    raise _Refused("ENTEleveNiveau", "valeur composée mal formée (code$libellé)")
+                level = Level.parse(label.strip() or code.strip(), record=f"élève {rid}")
+                found = (level, level.code in LEVELS)
+            except (_Refused, InvalidField) as error:
+                found = error.with_traceback(None)
+            _remember(self.levels_read, niveau, found)
+        if isinstance(found, Exception):
+            raise _again(found)
+        return found
+
     def _pupil(self, record: AafRecord, source: str) -> _Pupil:
         rid = record.record_id
         birth = _birth_date(record.first("ENTPersonDateNaissance"))
@@ -240,11 +313,8 @@ class _Builder:
             raise _Refused("ENTPersonStructRattach", "aucune école de l’extraction")
         level: Level | None = None
         if niveau := record.first("ENTEleveNiveau"):
-            code, dollar, label = niveau.partition("$")
-            if not dollar or not (code.strip() or label.strip()):
-                raise _Refused("ENTEleveNiveau", "valeur composée mal formée (code$libellé)")
-            level = Level.parse(label.strip() or code.strip(), record=f"élève {rid}")
-            if level.code not in LEVELS:
+            level, known = self._level(niveau, rid)
+            if not known:
                 self.warn(source, "*", "ENTEleveNiveau", f"niveau {level.code} conservé tel quel")
         ine = record.first("ENTEleveINE")
         student = Student.create(
@@ -257,13 +327,9 @@ class _Builder:
             level=level,
             ine=Ine.parse(ine, record=f"élève {rid}") if ine else None,
         )
-        guardians = frozenset(
-            g
-            for g in (
-                v.split("$", 1)[0].strip() for v in record.values("ENTEleveAutoriteParentale")
-            )
-            if g
-        )
+        # The id before the first « $ » of each value (« R1$mère » → « R1 »), empty ones left out.
+        named = record.attributes.get("ENTEleveAutoriteParentale", ())
+        guardians = frozenset([g for v in named if (g := v.split("$", 1)[0].strip())])
         return _Pupil(student, school_class, guardians, source)
 
     # -- guardians -------------------------------------------------------------------------------
@@ -400,15 +466,18 @@ def read_records(builder: _Builder, run: AafRun) -> list[School]:
     returns the accepted schools, sorted by UAI.
     """
     for path in run.schools:
+        source = path.name
         for record in iter_records(path):
-            builder.school(record, path.name)
+            builder.school(record, source)
     schools = builder.resolve_schools()
     for path in run.pupils:
+        source = path.name
         for record in iter_records(path):
-            builder.pupil(record, path.name)
+            builder.pupil(record, source)
     for path in run.guardians:
+        source = path.name
         for record in iter_records(path):
-            builder.guardian(record, path.name)
+            builder.guardian(record, source)
     return schools
 
 

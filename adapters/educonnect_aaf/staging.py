@@ -51,7 +51,10 @@ __all__ = [
 
 DEFAULT_BATCH_SCHOOLS: Final = 100
 DEFAULT_BATCH_GUARDIANS: Final = 20_000
-_FLUSH_ROWS: Final = 10_000
+#: Rows buffered before they are written: few enough that they die young (a bigger buffer
+#: survives into the collector's old generation and costs full collections: 10,000 rows made
+#: staging 8 % slower).
+_FLUSH_ROWS: Final = 1_000
 _SEP: Final = "\x00"  # cannot occur in XML text: joins the fields of a record version
 
 _SCHEMA: Final = """
@@ -108,36 +111,45 @@ class _StagingBuilder(_Builder):
 
     def keep_pupil(self, rid: str, pupil: _Pupil) -> None:
         """Stage one pupil record version."""
-        self.seq += 1
+        self.seq = seq = self.seq + 1
         s, c = pupil.student, pupil.school_class
         guardians = sorted(pupil.guardians)
-        fields = (
-            s.uai.value,
-            s.surname,
-            s.first_name,
-            s.birth_date.isoformat(),
-            s.class_id,
-            None if c is None else c.uai.value,
-            None if c is None else c.name,
-            None if s.level is None else s.level.code,
-            None if s.ine is None else s.ine.value,
-            int(s.admitted),
+        level = None if s.level is None else s.level.code
+        ine = None if s.ine is None else s.ine.value
+        class_uai, class_name = (None, None) if c is None else (c.uai.value, c.name)
+        birth = s.birth_date.isoformat()
+        admitted = int(s.admitted)
+        # Everything `_Builder.finish` compares (student, class, guardians) in one string: the
+        # fields in table order, None as "", then the guardians in order.
+        version = _SEP.join(
+            [
+                s.uai.value,
+                s.surname,
+                s.first_name,
+                birth,
+                s.class_id or "",
+                class_uai or "",
+                class_name or "",
+                level or "",
+                ine or "",
+                str(admitted),
+                *guardians,
+            ]
         )
-        # Everything `_Builder.finish` compares (student, class, guardians) in one string.
-        version = _SEP.join("" if v is None else str(v) for v in (*fields, *guardians))
-        self.pupil_rows.append((self.seq, rid, version, pupil.source, *fields))
-        self.link_rows.extend((self.seq, g) for g in guardians)
+        row = (seq, rid, version, pupil.source, s.uai.value, s.surname, s.first_name, birth)
+        self.pupil_rows.append((*row, s.class_id, class_uai, class_name, level, ine, admitted))
+        self.link_rows += [(seq, g) for g in guardians]
         if len(self.pupil_rows) >= _FLUSH_ROWS:
             self.flush()
 
     def keep_guardian(self, rid: str, responsable: Responsable, source: str) -> None:
         """Stage one guardian record version."""
-        self.seq += 1
+        self.seq = seq = self.seq + 1
         email = None if responsable.email is None else responsable.email.value
         mobile = None if responsable.mobile is None else responsable.mobile.value
-        fields = (responsable.surname, responsable.first_name, email, mobile)
-        version = _SEP.join("" if v is None else v for v in fields)
-        self.guardian_rows.append((self.seq, rid, version, source, *fields))
+        surname, first_name = responsable.surname, responsable.first_name
+        version = _SEP.join([surname, first_name, email or "", mobile or ""])
+        self.guardian_rows.append((seq, rid, version, source, surname, first_name, email, mobile))
         if len(self.guardian_rows) >= _FLUSH_ROWS:
             self.flush()
 

@@ -40,7 +40,8 @@ def _name(record: str, field: str, raw: str) -> str:
 
 def _id(record: str, field: str, raw: str) -> str:
     text = str(raw).strip()
-    if not text or len(text) > 64 or any(c.isspace() for c in text):
+    # Once stripped, a space is inside: `split` cuts at exactly the characters `isspace` sees.
+    if not text or len(text) > 64 or len(text.split(maxsplit=1)) > 1:
         raise InvalidField(record, field, "identifiant vide, trop long ou avec des espaces")
     return text
 
