@@ -35,7 +35,7 @@ from educonnect_sql.schema import ACCOUNT_ALIASES, ACCOUNTS
 from educonnect_sql.sealing import Sealer
 
 if TYPE_CHECKING:
-    from educonnect_sql.storage import SqlUnitOfWork
+    from educonnect_sql.work import Work as SqlUnitOfWork
 
 __all__ = ["SqlAccounts", "account_statements", "chunks", "insert_accounts"]
 

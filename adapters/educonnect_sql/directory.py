@@ -32,7 +32,7 @@ from educonnect_sql.readmodels import responsable_rows, school_statistics
 from educonnect_sql.schema import CLASSES, LINKS, SCHOOLS, STATISTICS, STUDENTS
 
 if TYPE_CHECKING:
-    from educonnect_sql.storage import SqlUnitOfWork
+    from educonnect_sql.work import Work as SqlUnitOfWork
 
 __all__ = ["SqlDirectory", "upsert"]
 
