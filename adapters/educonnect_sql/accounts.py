@@ -13,15 +13,7 @@ from educonnect_core.domain.account import Account, FailureCounter
 from educonnect_core.domain.policy import Throttle
 from educonnect_core.domain.values import Email, Mobile
 from educonnect_core.errors import ConcurrentChange
-from educonnect_sql.bulk import (
-    Statements,
-    binder,
-    ids_parameter,
-    in_ids,
-    loader,
-    multirow,
-    run_all,
-)
+from educonnect_sql.bulk import binder, ids_parameter, in_ids, loader
 from educonnect_sql.codec import (
     ACCOUNT_COLUMNS,
     ACCOUNT_READ,
@@ -31,6 +23,7 @@ from educonnect_sql.codec import (
     account_values,
     mobile_line,
 )
+from educonnect_sql.copy import COPY_MIN, Batch
 from educonnect_sql.schema import ACCOUNT_ALIASES, ACCOUNTS
 from educonnect_sql.sealing import Sealer
 
@@ -56,33 +49,37 @@ def chunks(items: Collection[T], size: int) -> Iterator[list[T]]:
         yield batch
 
 
-def account_statements(adds: Mapping[str, Account], dialect: Dialect, sealer: Sealer) -> Statements:
-    """The statements inserting new accounts at version + 1 (``ON CONFLICT DO NOTHING``), their
-    provisional passwords sealed by `sealer`.
+def account_statements(
+    adds: Mapping[str, Account], dialect: Dialect, sealer: Sealer, *, least: int = COPY_MIN
+) -> Batch:
+    """The batch inserting new accounts at version + 1 (``ON CONFLICT DO NOTHING``), their
+    provisional passwords sealed by `sealer` (on PostgreSQL through ``COPY`` from `least`
+    accounts).
     """
     instant = binder(ACCOUNTS.c.created_at, dialect)
     secret = sealer.account_secret()
     rows = [account_values(a, a.version + 1, instant, secret) for a in adds.values()]
-    return multirow(ACCOUNTS, ACCOUNT_COLUMNS, rows, dialect, "nothing")
+    return Batch(ACCOUNTS, ACCOUNT_COLUMNS, rows, dialect, "nothing", least=least)
 
 
 def insert_accounts(
     connection: Connection,
     adds: Mapping[str, Account],
-    statements: Statements,
+    statements: Batch,
     chunk: int,
     sealer: Sealer,
 ) -> None:
     """Insert new accounts (`statements`: their `account_statements`); `ConcurrentChange` if an id
     or a login is taken.
 
-    Multi-row ``INSERT … ON CONFLICT DO NOTHING`` statements (no ``RETURNING``) run inside a
-    savepoint; the count of inserted rows tells whether one was refused. Only then is the
-    savepoint rolled back and the batch replayed with ``RETURNING`` to name it. Safe to run in
-    the unit of work's `Lane`: it touches nothing but `connection`.
+    Multi-row ``INSERT … ON CONFLICT DO NOTHING`` statements on SQLite, ``COPY`` into a staging
+    table then ``INSERT … SELECT … ON CONFLICT DO NOTHING`` on PostgreSQL (no ``RETURNING``),
+    inside a savepoint; the count of inserted rows tells whether one was refused. Only then is
+    the savepoint rolled back and the batch replayed with ``RETURNING`` to name it. Safe to run
+    in the unit of work's `Lane`: it touches nothing but `connection`.
     """
     connection.exec_driver_sql("SAVEPOINT educonnect_adds")
-    if run_all(connection, statements) == len(adds):
+    if statements.write(connection) == len(adds):
         connection.exec_driver_sql("RELEASE SAVEPOINT educonnect_adds")
         return
     connection.exec_driver_sql("ROLLBACK TO SAVEPOINT educonnect_adds")

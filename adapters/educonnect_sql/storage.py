@@ -28,9 +28,10 @@ from educonnect_core.domain.records import AuditEntry, OutboxMessage
 from educonnect_core.errors import ConcurrentChange, StorageError
 from educonnect_sql import migrate as migrations
 from educonnect_sql.accounts import SqlAccounts, account_statements, insert_accounts
-from educonnect_sql.bulk import binder, executemany, update_sql
+from educonnect_sql.bulk import binder
 from educonnect_sql.codec import ACCOUNT_UPDATED, account_update_values
 from educonnect_sql.codes import SqlCodes
+from educonnect_sql.copy import COPY_MIN, update_rows
 from educonnect_sql.directory import SqlDirectory
 from educonnect_sql.engine import build_engine, is_sqlite, location, upgrade_to_writer, use_wal
 from educonnect_sql.integrity import check_append_only
@@ -70,6 +71,9 @@ class SqlStorage:
         #: than a helper thread competing for the GIL).
         self.lane_batch = lane_batch
         self.lanes = engine.dialect.name == "sqlite"
+        #: The fewest rows a bulk write sends through ``COPY`` and a staging table (PostgreSQL;
+        #: `educonnect_sql.copy`): fewer go through plain statements.
+        self.copy_min = COPY_MIN
 
     def __repr__(self) -> str:
         return f"<SqlStorage {self.engine.dialect.name} {self.where}>"
@@ -413,7 +417,9 @@ class SqlUnitOfWork:
             adds, self.pending_adds = self.pending_adds, {}
             if adds:
                 sealer = self.storage.sealer
-                statements = account_statements(adds, connection.dialect, sealer)
+                statements = account_statements(
+                    adds, connection.dialect, sealer, least=self.storage.copy_min
+                )
                 insert_accounts(connection, adds, statements, self.storage.chunk, sealer)
                 for account_id, account in adds.items():
                     self.written[account_id] = account.version + 1
@@ -423,8 +429,6 @@ class SqlUnitOfWork:
 
     def _write_updates(self, connection: Connection, updates: dict[str, Account]) -> None:
         dialect = connection.dialect
-        names = ACCOUNT_UPDATED
-        statement = update_sql(ACCOUNTS, names, ("account_id", "version"), dialect)
         instant = binder(ACCOUNTS.c.created_at, dialect)
         secret = self.storage.sealer.account_secret()
         rows: list[tuple[Any, ...]] = []
@@ -436,7 +440,10 @@ class SqlUnitOfWork:
             rows.append((*values, account_id, expected))
             wanted[account_id] = version
             self.written[account_id] = version
-        if executemany(connection, statement, rows) != len(rows):
+        done = update_rows(
+            connection, ACCOUNTS, ACCOUNT_UPDATED, "account_id", rows, least=self.storage.copy_min
+        )
+        if done != len(rows):
             raise self._conflict(connection, wanted)
 
     def _conflict(self, connection: Connection, wanted: dict[str, int]) -> ConcurrentChange:

@@ -32,6 +32,11 @@ class Settings(Protocol):
         """How many ids one ``IN (…)`` query carries."""
         ...
 
+    @property
+    def copy_min(self) -> int:
+        """The fewest rows a bulk write sends through ``COPY`` (PostgreSQL)."""
+        ...
+
 
 class Work(Protocol):
     """The unit of work as its parts see it (`educonnect_sql.storage.SqlUnitOfWork`)."""
