@@ -39,6 +39,7 @@ from educonnect_sql.bulk import (
     run_all,
     update_sql,
 )
+from educonnect_sql.freshness import note_written
 
 __all__ = [
     "COPY_MIN",
@@ -116,12 +117,14 @@ def store_rows(
         return 0
     if not uses_copy(connection, len(rows), least):
         statement = insert_sql(table, names, connection.dialect, conflict, key)
-        return executemany(connection, statement, rows)
-    stage = copy_rows(connection, table, names, rows)
-    done = connection.exec_driver_sql(
-        _insert_select(table, tuple(names), stage, conflict, key)
-    ).rowcount
-    _drop(connection, stage)
+        done = executemany(connection, statement, rows)
+    else:
+        stage = copy_rows(connection, table, names, rows)
+        done = connection.exec_driver_sql(
+            _insert_select(table, tuple(names), stage, conflict, key)
+        ).rowcount
+        _drop(connection, stage)
+    note_written(connection, table.name, done)
     return done
 
 
@@ -146,14 +149,16 @@ def update_rows(
         return 0
     if not uses_copy(connection, len(rows), least):
         statement = update_sql(table, names, (key, "version"), connection.dialect)
-        return executemany(connection, statement, rows)
-    stage = copy_rows(connection, table, [*names, key], rows, ((EXPECTED, "version"),))
-    sets = ", ".join(f"{n} = s.{n}" for n in names)
-    done = connection.exec_driver_sql(
-        f"UPDATE {table.name} AS t SET {sets} FROM {stage} AS s "  # noqa: S608 - metadata names
-        f"WHERE t.{key} = s.{key} AND t.version = s.{EXPECTED}"
-    ).rowcount
-    _drop(connection, stage)
+        done = executemany(connection, statement, rows)
+    else:
+        stage = copy_rows(connection, table, [*names, key], rows, ((EXPECTED, "version"),))
+        sets = ", ".join(f"{n} = s.{n}" for n in names)
+        done = connection.exec_driver_sql(
+            f"UPDATE {table.name} AS t SET {sets} FROM {stage} AS s "  # noqa: S608 - metadata
+            f"WHERE t.{key} = s.{key} AND t.version = s.{EXPECTED}"
+        ).rowcount
+        _drop(connection, stage)
+    note_written(connection, table.name, done)
     return done
 
 
@@ -172,13 +177,15 @@ def delete_rows(
         mark = "?" if connection.dialect.name == "sqlite" else "%s"
         condition = " AND ".join(f"{n} = {mark}" for n in names)
         statement = f"DELETE FROM {table.name} WHERE {condition}"  # noqa: S608 - metadata names
-        return executemany(connection, statement, rows)
-    stage = copy_rows(connection, table, names, rows)
-    condition = " AND ".join(f"t.{n} = s.{n}" for n in names)
-    done = connection.exec_driver_sql(
-        f"DELETE FROM {table.name} AS t USING {stage} AS s WHERE {condition}"  # noqa: S608
-    ).rowcount
-    _drop(connection, stage)
+        done = executemany(connection, statement, rows)
+    else:
+        stage = copy_rows(connection, table, names, rows)
+        condition = " AND ".join(f"t.{n} = s.{n}" for n in names)
+        done = connection.exec_driver_sql(
+            f"DELETE FROM {table.name} AS t USING {stage} AS s WHERE {condition}"  # noqa: S608
+        ).rowcount
+        _drop(connection, stage)
+    note_written(connection, table.name, done)
     return done
 
 
@@ -210,7 +217,9 @@ class Batch:
     def write(self, connection: Connection) -> int:
         """Write the rows on `connection`; how many were stored."""
         if self.statements:
-            return run_all(connection, self.statements)
+            done = run_all(connection, self.statements)
+            note_written(connection, self.table.name, done)
+            return done
         return store_rows(
             connection, self.table, self.names, self.rows, conflict=self.conflict, least=self.least
         )

@@ -34,6 +34,7 @@ from educonnect_sql.codes import SqlCodes
 from educonnect_sql.copy import COPY_MIN, update_rows
 from educonnect_sql.directory import SqlDirectory
 from educonnect_sql.engine import build_engine, is_sqlite, location, upgrade_to_writer, use_wal
+from educonnect_sql.freshness import Freshness, take_written
 from educonnect_sql.integrity import check_append_only
 from educonnect_sql.keys import Key, create_private_file
 from educonnect_sql.lane import Lane
@@ -74,6 +75,8 @@ class SqlStorage:
         #: The fewest rows a bulk write sends through ``COPY`` and a staging table (PostgreSQL;
         #: `educonnect_sql.copy`): fewer go through plain statements.
         self.copy_min = COPY_MIN
+        #: Analyzes the tables bulk writes grew, after their commit (PostgreSQL).
+        self.freshness = Freshness()
 
     def __repr__(self) -> str:
         return f"<SqlStorage {self.engine.dialect.name} {self.where}>"
@@ -260,6 +263,7 @@ class SqlUnitOfWork:
         connection, self._connection = self._connection, None
         self._clear()
         if connection is not None:
+            take_written(connection)  # rolled back: nothing was written
             with suppress(SQLAlchemyError):
                 connection.rollback()
             with suppress(SQLAlchemyError):
@@ -330,10 +334,13 @@ class SqlUnitOfWork:
                     failed=self.failed,
                 )
                 write_audit(connection, self.entries)
-            self.connection.commit()
+            connection = self.connection
+            connection.commit()
         for account_id, account in self.staged.items():
             account.version = self.written.get(account_id, account.version + 1)
         self.committed = True
+        with suppress(SQLAlchemyError):  # committed: a failed ANALYZE loses nothing
+            self.storage.freshness.committed(connection, take_written(connection))
         self._end()
         self._begin()
 
