@@ -263,9 +263,10 @@ class SqlUnitOfWork:
         connection, self._connection = self._connection, None
         self._clear()
         if connection is not None:
-            take_written(connection)  # rolled back: nothing was written
             with suppress(SQLAlchemyError):
                 connection.rollback()
+            with suppress(SQLAlchemyError):  # rolled back: nothing was written
+                take_written(connection)
             with suppress(SQLAlchemyError):
                 connection.close()
 
