@@ -154,12 +154,11 @@ def _integrate(folder: Path, url: str) -> dict[str, Any]:
     """
     from educonnect_aaf import integration  # noqa: PLC0415
     from educonnect_cli.context import Settings, open_app  # noqa: PLC0415
+    from educonnect_core.domain.values import Uai  # noqa: PLC0415
     from storage import read_models_ms  # noqa: PLC0415
 
-    from educonnect_core.domain.values import Uai  # noqa: PLC0415
-
     guardians, pupils, _, schools = sizes()
-    spent = feed._instrument(integration)  # noqa: SLF001 - the feed benchmark's own timer
+    spent = feed._instrument(integration)
     start = time.perf_counter()
     with open_app(Settings(db=url), create=True) as app:
         report = integration.integrate_feed(app, folder).report
@@ -178,12 +177,16 @@ def _integrate(folder: Path, url: str) -> dict[str, Any]:
         ):
             raise MissingFigure(f"the integration did not store the whole feed: {stored}")
         uais = [Uai(feed.uai_of(1_000_000 + s)) for s in range(schools)]
-        read = read_models_ms(app.runtime.storage, uais)
+        storage = app.runtime.storage
+        read = read_models_ms(storage, uais)
+        analyze = storage.freshness  # type: ignore[attr-defined]
     return {
         "total_s": seconds,
         "stage_s": spent["stage"],
         "integrate_s": spent["integrate"],
         "rss_mb": feed.peak_rss_mb(),
+        "analyze_s": analyze.seconds,
+        "analyzes": len(analyze.analyzed),
         "statistics_ms": read["statistics_ms"],
         "list_page_ms": read["list_page_ms"],
     }
@@ -282,6 +285,8 @@ def measure(url: str, folder: Path) -> dict[str, Any]:
     for part in ("stage", "integrate"):
         results[f"pg_national_{part}_s"] = spread([f[f"{part}_s"] for f in first])
     results["pg_national_peak_rss_mb"] = spread([f["rss_mb"] for f in first])
+    results["pg_national_analyze_s"] = spread([f["analyze_s"] for f in first])
+    results["pg_national_analyzes"] = first[-1]["analyzes"]
     factor = NATIONAL_GUARDIANS / guardians
     results["pg_national_extrapolated_min"] = spread([s * factor / 60 for s in seconds])
     results["pg_national_extrapolation"] = (

@@ -21,6 +21,7 @@ here).
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from typing import Final
 
@@ -59,6 +60,8 @@ class Freshness:
         self._lock = threading.Lock()
         #: Every ``ANALYZE`` run, as the tuple of tables it analyzed (for tests and figures).
         self.analyzed: list[tuple[str, ...]] = []
+        #: Seconds spent in ``ANALYZE``, in total.
+        self.seconds = 0.0
 
     def committed(self, connection: Connection, written: Counter[str]) -> tuple[str, ...]:
         """Add what a committed unit of work wrote; analyze the tables that grew enough, on
@@ -87,7 +90,9 @@ class Freshness:
                     )
                 )
                 if due:
+                    start = time.perf_counter()
                     connection.exec_driver_sql(f"ANALYZE {', '.join(due)}")
+                    self.seconds += time.perf_counter() - start
             for table in due:
                 del self._written[table]
             if due:
