@@ -238,17 +238,22 @@ class SqlAccounts:
             )
 
     def aliases(self, responsable_ids: Collection[str]) -> Mapping[str, str]:
-        """The surviving account of each merged id among `responsable_ids`."""
-        wanted = sorted(set(responsable_ids))
-        found: dict[str, str] = {}
+        """The surviving account of each merged id among `responsable_ids` (one query: the ids
+        travel as one parameter, `bulk.in_ids`).
+        """
+        wanted = set(responsable_ids)
+        if not wanted:
+            return {}
         uow = self._uow
         with uow.guard():
-            for batch in chunks(wanted, 500):
-                query = select(ACCOUNT_ALIASES).where(ACCOUNT_ALIASES.c.responsable_id.in_(batch))
-                found.update(
-                    (row.responsable_id, row.account_id) for row in uow.connection.execute(query)
-                )
-        return found
+            connection = uow.connection
+            dialect = connection.dialect
+            query = (
+                "SELECT responsable_id, account_id FROM account_aliases "  # noqa: S608 - fixed
+                f"WHERE {in_ids('responsable_id', dialect)}"
+            )
+            rows = connection.exec_driver_sql(query, (ids_parameter(wanted, dialect),))
+            return {str(rid): str(account_id) for rid, account_id in rows}
 
     def logins_taken(self, bases: Collection[str]) -> set[str]:
         """Every login equal to one of `bases` or to one followed by digits."""
@@ -268,9 +273,13 @@ class SqlAccounts:
         uow.flush()
         with uow.guard():
             dialect = uow.connection.dialect
-            query = f"SELECT login FROM accounts WHERE {in_ids('login_base', dialect)}"  # noqa: S608
+            query = (
+                "SELECT login, login_base FROM accounts "  # noqa: S608 - fixed names
+                f"WHERE {in_ids('login_base', dialect)}"
+            )
             found = uow.connection.exec_driver_sql(query, (ids_parameter(stems, dialect),))
-            taken.update(login for (login,) in found if homonym(login))
+            # A login whose base is asked is taken (the common case: no per-row prefix search).
+            taken.update(login for login, base in found if base in wanted or homonym(login))
         return taken
 
     def add(self, account: Account) -> None:

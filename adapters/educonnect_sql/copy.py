@@ -24,7 +24,7 @@ are the same on both paths.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Sized
 from typing import Any, Final
 
 from sqlalchemy import Connection, Dialect, Table
@@ -104,18 +104,23 @@ def store_rows(
     connection: Connection,
     table: Table,
     names: Sequence[str],
-    rows: Sequence[tuple[Any, ...]],
+    rows: Iterable[tuple[Any, ...]],
     *,
     conflict: Conflict = "fail",
     key: str = "",
     least: int = COPY_MIN,
+    size: int | None = None,
 ) -> int:
     """Insert `rows` (values of `names`) into `table`; on a conflict fail, do nothing, or (on
-    `key`) update the stored row where a column differs. The rows inserted or updated.
+    `key`) update the stored row where a column differs. The rows inserted or updated. `rows`
+    may be an iterator (consumed once, never held whole) when `size` says how many it yields.
     """
-    if not rows:
+    count = size if size is not None else len(rows) if isinstance(rows, Sized) else None
+    if count is None:
+        raise ValueError("an iterator of rows needs its size")
+    if not count:
         return 0
-    if not uses_copy(connection, len(rows), least):
+    if not uses_copy(connection, count, least):
         statement = insert_sql(table, names, connection.dialect, conflict, key)
         done = executemany(connection, statement, rows)
     else:

@@ -184,7 +184,7 @@ class SqlDirectory:
                 dialect = connection.dialect
                 day = binder(STUDENTS.c.birth_date, dialect)
                 flag = binder(STUDENTS.c.admitted, dialect)
-                values = [student_values(s, day, flag) for s in rows.values()]
+                values = (student_values(s, day, flag) for s in rows.values())
                 least = self._uow.storage.copy_min
                 store_rows(
                     connection,
@@ -194,6 +194,7 @@ class SqlDirectory:
                     conflict="update",
                     key="student_id",
                     least=least,
+                    size=len(rows),
                 )
 
     def remove_students(self, student_ids: Collection[str]) -> None:
@@ -215,7 +216,7 @@ class SqlDirectory:
             connection = self._uow.directory_writer()
             pairs = ("student_id", "responsable_id")
             least = self._uow.storage.copy_min
-            store_rows(connection, LINKS, pairs, list(rows), conflict="nothing", least=least)
+            store_rows(connection, LINKS, pairs, rows, conflict="nothing", least=least)
 
     def remove_links(self, links: Iterable[GuardianLink]) -> None:
         """Remove links."""
