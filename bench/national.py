@@ -301,9 +301,15 @@ def measure(url: str, folder: Path) -> dict[str, Any]:
 
 
 def main() -> dict[str, Any]:
-    """Start a throwaway server (or use ``EDUCONNECT_BENCH_PG_URL``), measure, print."""
+    """Start a throwaway server (or use ``EDUCONNECT_BENCH_PG_URL``), measure, print.
+    ``EDUCONNECT_BENCH_PG=0`` skips it explicitly (as the PostgreSQL part of `storage`);
+    otherwise a missing server is an error.
+    """
     from storage import postgres_url  # noqa: PLC0415
 
+    if os.environ.get("EDUCONNECT_BENCH_PG", "1") == "0":
+        print("skipped: EDUCONNECT_BENCH_PG=0")
+        return {"skipped": "EDUCONNECT_BENCH_PG=0"}
     folder = Path(tempfile.mkdtemp(prefix="educonnect-bench-national-"))
     folder.chmod(0o711)  # the server's user must reach its folder inside
     try:
