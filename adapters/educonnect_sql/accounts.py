@@ -13,15 +13,7 @@ from educonnect_core.domain.account import Account, FailureCounter
 from educonnect_core.domain.policy import Throttle
 from educonnect_core.domain.values import Email, Mobile
 from educonnect_core.errors import ConcurrentChange
-from educonnect_sql.bulk import (
-    Statements,
-    binder,
-    ids_parameter,
-    in_ids,
-    loader,
-    multirow,
-    run_all,
-)
+from educonnect_sql.bulk import binder, ids_parameter, in_ids, loader
 from educonnect_sql.codec import (
     ACCOUNT_COLUMNS,
     ACCOUNT_READ,
@@ -31,11 +23,12 @@ from educonnect_sql.codec import (
     account_values,
     mobile_line,
 )
+from educonnect_sql.copy import COPY_MIN, Batch
 from educonnect_sql.schema import ACCOUNT_ALIASES, ACCOUNTS
 from educonnect_sql.sealing import Sealer
 
 if TYPE_CHECKING:
-    from educonnect_sql.storage import SqlUnitOfWork
+    from educonnect_sql.work import Work as SqlUnitOfWork
 
 __all__ = ["SqlAccounts", "account_statements", "chunks", "insert_accounts"]
 
@@ -56,33 +49,37 @@ def chunks(items: Collection[T], size: int) -> Iterator[list[T]]:
         yield batch
 
 
-def account_statements(adds: Mapping[str, Account], dialect: Dialect, sealer: Sealer) -> Statements:
-    """The statements inserting new accounts at version + 1 (``ON CONFLICT DO NOTHING``), their
-    provisional passwords sealed by `sealer`.
+def account_statements(
+    adds: Mapping[str, Account], dialect: Dialect, sealer: Sealer, *, least: int = COPY_MIN
+) -> Batch:
+    """The batch inserting new accounts at version + 1 (``ON CONFLICT DO NOTHING``), their
+    provisional passwords sealed by `sealer` (on PostgreSQL through ``COPY`` from `least`
+    accounts).
     """
     instant = binder(ACCOUNTS.c.created_at, dialect)
     secret = sealer.account_secret()
     rows = [account_values(a, a.version + 1, instant, secret) for a in adds.values()]
-    return multirow(ACCOUNTS, ACCOUNT_COLUMNS, rows, dialect, "nothing")
+    return Batch(ACCOUNTS, ACCOUNT_COLUMNS, rows, dialect, "nothing", least=least)
 
 
 def insert_accounts(
     connection: Connection,
     adds: Mapping[str, Account],
-    statements: Statements,
+    statements: Batch,
     chunk: int,
     sealer: Sealer,
 ) -> None:
     """Insert new accounts (`statements`: their `account_statements`); `ConcurrentChange` if an id
     or a login is taken.
 
-    Multi-row ``INSERT … ON CONFLICT DO NOTHING`` statements (no ``RETURNING``) run inside a
-    savepoint; the count of inserted rows tells whether one was refused. Only then is the
-    savepoint rolled back and the batch replayed with ``RETURNING`` to name it. Safe to run in
-    the unit of work's `Lane`: it touches nothing but `connection`.
+    Multi-row ``INSERT … ON CONFLICT DO NOTHING`` statements on SQLite, ``COPY`` into a staging
+    table then ``INSERT … SELECT … ON CONFLICT DO NOTHING`` on PostgreSQL (no ``RETURNING``),
+    inside a savepoint; the count of inserted rows tells whether one was refused. Only then is
+    the savepoint rolled back and the batch replayed with ``RETURNING`` to name it. Safe to run
+    in the unit of work's `Lane`: it touches nothing but `connection`.
     """
     connection.exec_driver_sql("SAVEPOINT educonnect_adds")
-    if run_all(connection, statements) == len(adds):
+    if statements.write(connection) == len(adds):
         connection.exec_driver_sql("RELEASE SAVEPOINT educonnect_adds")
         return
     connection.exec_driver_sql("ROLLBACK TO SAVEPOINT educonnect_adds")
@@ -241,17 +238,22 @@ class SqlAccounts:
             )
 
     def aliases(self, responsable_ids: Collection[str]) -> Mapping[str, str]:
-        """The surviving account of each merged id among `responsable_ids`."""
-        wanted = sorted(set(responsable_ids))
-        found: dict[str, str] = {}
+        """The surviving account of each merged id among `responsable_ids` (one query: the ids
+        travel as one parameter, `bulk.in_ids`).
+        """
+        wanted = set(responsable_ids)
+        if not wanted:
+            return {}
         uow = self._uow
         with uow.guard():
-            for batch in chunks(wanted, 500):
-                query = select(ACCOUNT_ALIASES).where(ACCOUNT_ALIASES.c.responsable_id.in_(batch))
-                found.update(
-                    (row.responsable_id, row.account_id) for row in uow.connection.execute(query)
-                )
-        return found
+            connection = uow.connection
+            dialect = connection.dialect
+            query = (
+                "SELECT responsable_id, account_id FROM account_aliases "  # noqa: S608 - fixed
+                f"WHERE {in_ids('responsable_id', dialect)}"
+            )
+            rows = connection.exec_driver_sql(query, (ids_parameter(wanted, dialect),))
+            return {str(rid): str(account_id) for rid, account_id in rows}
 
     def logins_taken(self, bases: Collection[str]) -> set[str]:
         """Every login equal to one of `bases` or to one followed by digits."""
@@ -271,9 +273,13 @@ class SqlAccounts:
         uow.flush()
         with uow.guard():
             dialect = uow.connection.dialect
-            query = f"SELECT login FROM accounts WHERE {in_ids('login_base', dialect)}"  # noqa: S608
+            query = (
+                "SELECT login, login_base FROM accounts "  # noqa: S608 - fixed names
+                f"WHERE {in_ids('login_base', dialect)}"
+            )
             found = uow.connection.exec_driver_sql(query, (ids_parameter(stems, dialect),))
-            taken.update(login for (login,) in found if homonym(login))
+            # A login whose base is asked is taken (the common case: no per-row prefix search).
+            taken.update(login for login, base in found if base in wanted or homonym(login))
         return taken
 
     def add(self, account: Account) -> None:

@@ -24,8 +24,10 @@ from sqlalchemy import ColumnElement, Connection, Dialect, Table
 
 __all__ = [
     "BATCH",
+    "Conflict",
     "Statements",
     "binder",
+    "conflict_sql",
     "executemany",
     "ids_parameter",
     "in_ids",
@@ -91,26 +93,35 @@ def _mark(dialect: Dialect) -> str:
 
 
 @functools.cache
-def _insert_sql(
+def conflict_sql(
     table: Table, names: tuple[str, ...], dialect_name: str, conflict: Conflict, key: str
 ) -> str:
-    mark = "?" if dialect_name == "sqlite" else "%s"
-    text = (
-        f"INSERT INTO {table.name} ({', '.join(names)}) "  # noqa: S608 - names from metadata
-        f"VALUES ({', '.join(mark for _ in names)})"
-    )
+    """The ``ON CONFLICT`` clause of an insert of `names` into `table`: none (fail), do nothing,
+    or (on `key`) update the stored row where a column differs.
+    """
     if conflict == "nothing":
-        text += " ON CONFLICT DO NOTHING"
-    elif conflict == "update":
+        return " ON CONFLICT DO NOTHING"
+    if conflict == "update":
         differs = "IS NOT" if dialect_name == "sqlite" else "IS DISTINCT FROM"
         others = [n for n in names if n != key]
-        text += (
+        return (
             f" ON CONFLICT ({key}) DO UPDATE SET "
             + ", ".join(f"{n} = excluded.{n}" for n in others)
             + " WHERE "
             + " OR ".join(f"{table.name}.{n} {differs} excluded.{n}" for n in others)
         )
-    return text
+    return ""
+
+
+@functools.cache
+def _insert_sql(
+    table: Table, names: tuple[str, ...], dialect_name: str, conflict: Conflict, key: str
+) -> str:
+    mark = "?" if dialect_name == "sqlite" else "%s"
+    return (
+        f"INSERT INTO {table.name} ({', '.join(names)}) "  # noqa: S608 - names from metadata
+        f"VALUES ({', '.join(mark for _ in names)})"
+    ) + conflict_sql(table, names, dialect_name, conflict, key)
 
 
 def insert_sql(

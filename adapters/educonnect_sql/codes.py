@@ -20,7 +20,7 @@ from educonnect_core.errors import ConcurrentChange
 from educonnect_sql.schema import ONE_TIME_CODES
 
 if TYPE_CHECKING:
-    from educonnect_sql.storage import SqlUnitOfWork
+    from educonnect_sql.work import Work as SqlUnitOfWork
 
 __all__ = ["SqlCodes"]
 

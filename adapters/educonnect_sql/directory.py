@@ -11,7 +11,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Table, and_, bindparam, delete, or_, select
+from sqlalchemy import Connection, Table, delete, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from educonnect_core.domain.directory import GuardianLink, School, SchoolClass, Student
@@ -20,7 +20,7 @@ from educonnect_core.domain.statistics import SchoolStatistics
 from educonnect_core.domain.values import Uai
 from educonnect_core.serialization import structure, unstructure
 from educonnect_sql.accounts import chunks
-from educonnect_sql.bulk import binder, executemany, ids_parameter, in_ids, insert_sql, loader
+from educonnect_sql.bulk import binder, ids_parameter, in_ids, loader
 from educonnect_sql.codec import (
     STUDENT_COLUMNS,
     STUDENT_READ,
@@ -28,11 +28,12 @@ from educonnect_sql.codec import (
     student_from_values,
     student_values,
 )
+from educonnect_sql.copy import delete_rows, store_rows
 from educonnect_sql.readmodels import responsable_rows, school_statistics
 from educonnect_sql.schema import CLASSES, LINKS, SCHOOLS, STATISTICS, STUDENTS
 
 if TYPE_CHECKING:
-    from educonnect_sql.storage import SqlUnitOfWork
+    from educonnect_sql.work import Work as SqlUnitOfWork
 
 __all__ = ["SqlDirectory", "upsert"]
 
@@ -183,9 +184,18 @@ class SqlDirectory:
                 dialect = connection.dialect
                 day = binder(STUDENTS.c.birth_date, dialect)
                 flag = binder(STUDENTS.c.admitted, dialect)
-                statement = insert_sql(STUDENTS, STUDENT_COLUMNS, dialect, "update", "student_id")
                 values = (student_values(s, day, flag) for s in rows.values())
-                executemany(connection, statement, values)
+                least = self._uow.storage.copy_min
+                store_rows(
+                    connection,
+                    STUDENTS,
+                    STUDENT_COLUMNS,
+                    values,
+                    conflict="update",
+                    key="student_id",
+                    least=least,
+                    size=len(rows),
+                )
 
     def remove_students(self, student_ids: Collection[str]) -> None:
         """Remove pupils and their links (accounts are kept)."""
@@ -204,24 +214,19 @@ class SqlDirectory:
             return
         with self._uow.guard():
             connection = self._uow.directory_writer()
-            statement = insert_sql(
-                LINKS, ("student_id", "responsable_id"), connection.dialect, "nothing"
-            )
-            executemany(connection, statement, rows)
+            pairs = ("student_id", "responsable_id")
+            least = self._uow.storage.copy_min
+            store_rows(connection, LINKS, pairs, rows, conflict="nothing", least=least)
 
     def remove_links(self, links: Iterable[GuardianLink]) -> None:
         """Remove links."""
-        rows = [{"b_sid": link.student_id, "b_rid": link.responsable_id} for link in links]
+        rows = [(link.student_id, link.responsable_id) for link in links]
         if not rows:
             return
-        statement = delete(LINKS).where(
-            and_(
-                LINKS.c.student_id == bindparam("b_sid"),
-                LINKS.c.responsable_id == bindparam("b_rid"),
-            )
-        )
         with self._uow.guard():
-            self._uow.directory_writer().execute(statement, rows)
+            connection = self._uow.directory_writer()
+            pairs = ("student_id", "responsable_id")
+            delete_rows(connection, LINKS, pairs, rows, least=self._uow.storage.copy_min)
 
     # -- read models --------------------------------------------------------------------------
 

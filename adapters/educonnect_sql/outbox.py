@@ -24,7 +24,7 @@ from educonnect_sql.schema import AUDIT, OUTBOX
 from educonnect_sql.sealing import Sealer
 
 if TYPE_CHECKING:
-    from educonnect_sql.storage import SqlUnitOfWork
+    from educonnect_sql.work import Work as SqlUnitOfWork
 
 __all__ = [
     "IN_FLIGHT",

@@ -7,6 +7,7 @@ and sorted through the folded ``*_key`` columns (binary collation: Python's stri
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -15,8 +16,10 @@ from typing import Any, Final
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Dialect,
     String,
     and_,
+    bindparam,
     case,
     func,
     literal,
@@ -197,24 +200,28 @@ def responsable_rows(
 _GROUPS: Final = ("school", "class", "level")
 
 
-def _grouped(source: Any, kind: str, *measures: ColumnElement[Any], by: Any = ()) -> Any:
+def _grouped(
+    source: Any, kind: str, state: ColumnElement[Any] | None, *measures: ColumnElement[Any]
+) -> Any:
     key = {"school": None, "class": source.c.class_key, "level": source.c.level}[kind]
     keys = [] if key is None else [key]
     label = (literal(None, String) if key is None else key).label("key")
+    by = [] if state is None else [state]
+    shown = literal(None, String) if state is None else state
     return (
-        select(literal(kind, String).label("kind"), label, *by, *measures)
+        select(literal(kind, String).label("kind"), label, shown.label("state"), *measures)
         .select_from(source)
         .group_by(*keys, *by)
     )
 
 
-def school_statistics(connection: Connection, uai: Uai, at: datetime) -> SchoolStatistics:
-    """The statistics of school `uai`, as `compute_statistics` would give them.
-
-    The school's (pupil, account) pairs and its pupils are read once each (two CTEs); the three
-    groupings are counted from them in one ``UNION ALL`` each.
+@functools.cache
+def _statistics_sql(dialect: Dialect) -> tuple[str, dict[str, Any], tuple[str, ...] | None]:
+    """The statistics statement of `dialect` (compiled once: the statement is the same for
+    every school), its parameters' values but the school's, and their order when the driver
+    takes them by position.
     """
-    in_school = S.c.uai == uai.value
+    in_school = S.c.uai == bindparam("uai", type_=String)
     class_key = func.coalesce(S.c.class_id, "").label("class_key")
     pairs = (
         select(S.c.student_id, class_key, S.c.level, A.c.account_id, A.c.state)
@@ -228,9 +235,9 @@ def school_statistics(connection: Connection, uai: Uai, at: datetime) -> SchoolS
     )
     activated = (
         select(pairs.c.student_id)
-        .where(pairs.c.state == AccountState.ACTIVATED.name)
+        .where(pairs.c.state == literal(AccountState.ACTIVATED.name, String))
         .distinct()
-        .subquery("activated")
+        .cte("activated")
     )
     pupils_of = (
         select(
@@ -247,38 +254,65 @@ def school_statistics(connection: Connection, uai: Uai, at: datetime) -> SchoolS
         .where(in_school)
         .cte("school_pupils")
     )
-    states = union_all(
-        *(
-            _grouped(
-                pairs,
-                kind,
-                func.count(func.distinct(pairs.c.account_id)).label("n"),
-                by=(pairs.c.state,),
-            )
-            for kind in _GROUPS
+    nothing = literal(None, String)
+    states = [
+        _grouped(
+            pairs,
+            kind,
+            pairs.c.state,
+            func.count(func.distinct(pairs.c.account_id)).label("n"),
+            literal(0).label("with_activated"),
+            nothing.label("class_name"),
         )
-    )
-    pupils = union_all(
-        *(
-            _grouped(
-                pupils_of,
-                kind,
-                func.count().label("pupils"),
-                func.sum(pupils_of.c.activated).label("with_activated"),
-                func.min(pupils_of.c.class_name).label("class_name"),
-            )
-            for kind in _GROUPS
+        for kind in _GROUPS
+    ]
+    pupils = [
+        _grouped(
+            pupils_of,
+            kind,
+            None,
+            func.count().label("n"),
+            func.sum(pupils_of.c.activated).label("with_activated"),
+            func.min(pupils_of.c.class_name).label("class_name"),
         )
+        for kind in _GROUPS
+    ]
+    compiled = union_all(*states, *pupils).compile(
+        dialect=dialect, compile_kwargs={"render_postcompile": True}
     )
+    order = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None
+    return str(compiled), dict(compiled.params), order
+
+
+def _statistics_rows(connection: Connection, uai: Uai) -> list[Any]:
+    text, defaults, order = _statistics_sql(connection.dialect)
+    values = {**defaults, "uai": uai.value}
+    parameters: Any = values if order is None else tuple(values[name] for name in order)
+    return list(connection.exec_driver_sql(text, parameters))
+
+
+def school_statistics(connection: Connection, uai: Uai, at: datetime) -> SchoolStatistics:
+    """The statistics of school `uai`, as `compute_statistics` would give them.
+
+    ONE statement, compiled once per database: the school's (pupil, account) pairs are read
+    once (a CTE), the pupils with an activated guardian taken from them, the school's pupils
+    once (a second CTE); the three groupings (school, class, level) are counted from them for
+    the accounts per state and for the pupils, in one ``UNION ALL`` — one round trip, one plan.
+    """
+    rows = _statistics_rows(connection, uai)
     counts: dict[tuple[str, str | None], dict[str, int]] = defaultdict(
         lambda: dict.fromkeys(_STATE_RANK, 0)
     )
-    for kind, key, state, n in connection.execute(states):
-        counts[kind, key][state] = int(n)
+    pupils = []
+    for kind, key, state, n, with_activated, class_name in rows:
+        if state is None:
+            pupils.append((kind, key, n, with_activated, class_name))
+        else:
+            counts[kind, key][state] = int(n)
     lines: dict[str, list[tuple[Any, StatisticsLine]]] = defaultdict(list)
     summary = None
     order: tuple[Any, ...]
-    for kind, key, n_pupils, with_activated, class_name in connection.execute(pupils):
+    for kind, key, n_pupils, with_activated, class_name in pupils:
         by_state = counts[kind, key]
         if kind == "class":
             label, order = class_name, (class_name, key)

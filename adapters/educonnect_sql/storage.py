@@ -28,11 +28,13 @@ from educonnect_core.domain.records import AuditEntry, OutboxMessage
 from educonnect_core.errors import ConcurrentChange, StorageError
 from educonnect_sql import migrate as migrations
 from educonnect_sql.accounts import SqlAccounts, account_statements, insert_accounts
-from educonnect_sql.bulk import binder, executemany, update_sql
+from educonnect_sql.bulk import binder
 from educonnect_sql.codec import ACCOUNT_UPDATED, account_update_values
 from educonnect_sql.codes import SqlCodes
+from educonnect_sql.copy import COPY_MIN, update_rows
 from educonnect_sql.directory import SqlDirectory
 from educonnect_sql.engine import build_engine, is_sqlite, location, upgrade_to_writer, use_wal
+from educonnect_sql.freshness import Freshness, take_written
 from educonnect_sql.integrity import check_append_only
 from educonnect_sql.keys import Key, create_private_file
 from educonnect_sql.lane import Lane
@@ -70,6 +72,11 @@ class SqlStorage:
         #: than a helper thread competing for the GIL).
         self.lane_batch = lane_batch
         self.lanes = engine.dialect.name == "sqlite"
+        #: The fewest rows a bulk write sends through ``COPY`` and a staging table (PostgreSQL;
+        #: `educonnect_sql.copy`): fewer go through plain statements.
+        self.copy_min = COPY_MIN
+        #: Analyzes the tables bulk writes grew, after their commit (PostgreSQL).
+        self.freshness = Freshness()
 
     def __repr__(self) -> str:
         return f"<SqlStorage {self.engine.dialect.name} {self.where}>"
@@ -258,6 +265,8 @@ class SqlUnitOfWork:
         if connection is not None:
             with suppress(SQLAlchemyError):
                 connection.rollback()
+            with suppress(SQLAlchemyError):  # rolled back: nothing was written
+                take_written(connection)
             with suppress(SQLAlchemyError):
                 connection.close()
 
@@ -326,10 +335,13 @@ class SqlUnitOfWork:
                     failed=self.failed,
                 )
                 write_audit(connection, self.entries)
-            self.connection.commit()
+            connection = self.connection
+            connection.commit()
         for account_id, account in self.staged.items():
             account.version = self.written.get(account_id, account.version + 1)
         self.committed = True
+        with suppress(SQLAlchemyError):  # committed: a failed ANALYZE loses nothing
+            self.storage.freshness.committed(connection, take_written(connection))
         self._end()
         self._begin()
 
@@ -413,7 +425,9 @@ class SqlUnitOfWork:
             adds, self.pending_adds = self.pending_adds, {}
             if adds:
                 sealer = self.storage.sealer
-                statements = account_statements(adds, connection.dialect, sealer)
+                statements = account_statements(
+                    adds, connection.dialect, sealer, least=self.storage.copy_min
+                )
                 insert_accounts(connection, adds, statements, self.storage.chunk, sealer)
                 for account_id, account in adds.items():
                     self.written[account_id] = account.version + 1
@@ -423,8 +437,6 @@ class SqlUnitOfWork:
 
     def _write_updates(self, connection: Connection, updates: dict[str, Account]) -> None:
         dialect = connection.dialect
-        names = ACCOUNT_UPDATED
-        statement = update_sql(ACCOUNTS, names, ("account_id", "version"), dialect)
         instant = binder(ACCOUNTS.c.created_at, dialect)
         secret = self.storage.sealer.account_secret()
         rows: list[tuple[Any, ...]] = []
@@ -436,7 +448,10 @@ class SqlUnitOfWork:
             rows.append((*values, account_id, expected))
             wanted[account_id] = version
             self.written[account_id] = version
-        if executemany(connection, statement, rows) != len(rows):
+        done = update_rows(
+            connection, ACCOUNTS, ACCOUNT_UPDATED, "account_id", rows, least=self.storage.copy_min
+        )
+        if done != len(rows):
             raise self._conflict(connection, wanted)
 
     def _conflict(self, connection: Connection, wanted: dict[str, int]) -> ConcurrentChange:

@@ -59,3 +59,14 @@ class TestPostgresStorage(StorageContract):
     def dispose(self, storage: Storage) -> None:
         assert isinstance(storage, SqlStorage)
         storage.close()
+
+
+class TestPostgresCopyStorage(TestPostgresStorage):
+    """PostgreSQL with every bulk write — even of one row — through ``COPY`` and a staging
+    table (`educonnect_sql.copy`) keeps every rule of the storage ports.
+    """
+
+    def make_storage(self) -> Storage:
+        storage = SqlStorage.open(self.server.fresh_database(), migrate=True, key=Key.generate())
+        storage.copy_min = 1
+        return storage
