@@ -17,6 +17,7 @@ _HEAVY = (
     "educonnect_core.testing",
     "hypothesis",
     "hashlib",
+    "email_validator",
 )
 
 
@@ -31,7 +32,8 @@ def _loaded_after(code: str) -> list[str]:
 
 def test_importing_the_package_loads_no_service_nor_test_support() -> None:
     """A bare `import educonnect_core` imports the domain only: no service, no hasher, no
-    test support (hypothesis), whatever the package re-exports.
+    test support (hypothesis), no e-mail validator (its patterns are compiled on the first
+    address), whatever the package re-exports.
     """
     loaded = set(_loaded_after("import educonnect_core"))
     assert sorted(loaded & set(_HEAVY)) == []

@@ -9,13 +9,14 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import attrs
-from email_validator import EmailNotValidError, ValidatedEmail, validate_email
-from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES
 
 from educonnect_core.errors import InvalidField
+
+if TYPE_CHECKING:
+    from email_validator import ValidatedEmail
 
 __all__ = [
     "LEVELS",
@@ -114,13 +115,28 @@ _RESERVED_TLD: Final = ".invalid"
 _PLAIN_ADDRESS: Final = re.compile(
     r"([A-Za-z0-9_+\-]+(?:\.[A-Za-z0-9_+\-]+)*)@([A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*)"
 )
-_CASE_INSENSITIVE: Final = frozenset(CASE_INSENSITIVE_MAILBOX_NAMES)
+
+
+@functools.cache
+def _case_insensitive() -> frozenset[str]:
+    """The local parts RFC 2142 names (postmaster…), which email-validator lower-cases.
+
+    email-validator is imported on the first address checked, not with the package: compiling
+    its patterns is a third of `import educonnect_core` (issue 14, item 4).
+    """
+    from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES  # noqa: PLC0415 - on first use (issue 14, item 4)
+
+    return frozenset(CASE_INSENSITIVE_MAILBOX_NAMES)
+
+
 #: The limit (in UTF-8 bytes) email-validator puts on each form of the address (RFC 5321).
 _ADDRESS_MAX: Final = 254
 
 
 def _validate(text: str, smtputf8: bool) -> ValidatedEmail:
     """email-validator's check of `text`, with the options `Email.parse` documents."""
+    from email_validator import validate_email  # noqa: PLC0415 - on first use (issue 14, item 4)
+
     return validate_email(
         text,
         allow_smtputf8=smtputf8,
@@ -141,6 +157,8 @@ def _domain_forms(domain: str) -> tuple[str, str, int] | None:
     forms, and the longest of the two in UTF-8 bytes), or None when it refuses that address.
     Memoised: a feed's addresses share a few domains, and checking one costs 15 µs.
     """
+    from email_validator import EmailNotValidError  # noqa: PLC0415 - on first use (issue 14, item 4)
+
     try:
         checked = _validate("a@" + domain, smtputf8=False)
     except EmailNotValidError:
@@ -165,7 +183,7 @@ def _plain_address(text: str, smtputf8: bool) -> str | None:
     if match is None:
         return None
     local, domain = match.groups()
-    if local.lower() in _CASE_INSENSITIVE or (forms := _domain_forms(domain)) is None:
+    if local.lower() in _case_insensitive() or (forms := _domain_forms(domain)) is None:
         return None
     normalised, ascii_domain, width = forms
     if "." not in ascii_domain or max(len(text), len(local) + 1 + width) > _ADDRESS_MAX:
@@ -175,6 +193,8 @@ def _plain_address(text: str, smtputf8: bool) -> str | None:
 
 def _validated_address(record: str, field: str, text: str, smtputf8: bool) -> str:
     """email-validator's normalised form of `text`, or `InvalidField` naming record and field."""
+    from email_validator import EmailNotValidError  # noqa: PLC0415 - on first use (issue 14, item 4)
+
     try:
         checked = _validate(text, smtputf8)
     except EmailNotValidError as error:
