@@ -36,6 +36,7 @@ from educonnect_core import (
     Student,
 )
 from educonnect_core.ports import Storage
+from educonnect_core.services.delta import close_changes
 from educonnect_core.services.merge import absorb
 from educonnect_core.testing import World, in_memory_world
 from educonnect_sql import SqlStorage
@@ -362,3 +363,75 @@ class TestFewEdits:
                         getattr(by_full, "report", by_full)
                     )
                     assert stored(delta) == stored(full)
+
+
+def _family(surnames: dict[str, str]) -> Records:
+    """One school, one pupil E0 whose guardians are `surnames`' ids (their surnames)."""
+    uai = UAIS[0]
+    school_class = SchoolClass.create("K0", uai, "CP")
+    student = Student.create(
+        "E0",
+        surname="DUPONT",
+        first_name="Léa",
+        birth_date=date(2018, 1, 1),
+        uai=uai,
+        class_id="K0",
+        level="CP",
+        ine="0000000000A",
+    )
+    guardians = [
+        guardian_record(Responsable.create(rid, surname=name, first_name="Sam"))
+        for rid, name in surnames.items()
+    ]
+    return {
+        "EtabEducNat": [school_record(f"S{uai}", School.create(uai, f"ECOLE {uai}"))],
+        "Eleve": [pupil_record(student, f"S{uai}", school_class, list(surnames))],
+        "PersRelEleve": guardians,
+    }
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+def test_a_merged_record_meets_its_survivor(kind: str) -> None:
+    """R1 merged into R0, the same feed again: R1's record (new for the storage: its account is
+    gone) must be integrated with R0's, which is dropped for it, never instead of it.
+    """
+    records = _family({"R0": "DUPONT", "R1": "MARTIN"})
+    events: list[Event] = [("feed", records, 1), ("merge", "R0", "R1"), ("again", 1)]
+    with TemporaryDirectory() as name:
+        root = Path(name)
+        steps = _folders(events, root)
+        with two_worlds(kind, root) as (delta, full):
+            for step, event in enumerate(steps):
+                by_delta = _apply(delta, event, root, step, delta=True)
+                by_full = _apply(full, event, root, step, delta=False)
+                if by_full is not None:
+                    assert counts(getattr(by_delta, "report", by_delta)) == counts(
+                        getattr(by_full, "report", by_full)
+                    )
+            assert stored(delta) == stored(full)
+            assert delta.account_of("R0").surname == "DUPONT"
+
+
+class TestFamilies:
+    """`close_changes` gives whole families: the connected parts of the links."""
+
+    def test_a_changed_guardian_brings_its_children_and_their_guardians(self) -> None:
+        links = [("E0", "R0"), ("E0", "R1"), ("E1", "R1"), ("E1", "R2"), ("E2", "R3")]
+        assert close_changes(links, (), {"R0"}) == ({"E0", "E1"}, {"R0", "R1", "R2"})
+        assert close_changes(links, {"E2"}, ()) == ({"E2"}, {"R3"})
+        assert close_changes(links, (), {"R9"}) == (set(), {"R9"})
+
+    @given(
+        st.lists(st.tuples(st.sampled_from("ABCDEF"), st.sampled_from("uvwxyz"))),
+        st.sets(st.sampled_from("ABCDEF")),
+        st.sets(st.sampled_from("uvwxyz")),
+    )
+    def test_closed_under_links(
+        self, links: list[tuple[str, str]], pupils: set[str], guardians: set[str]
+    ) -> None:
+        """Every link touching the result has both ends in it, and the seeds are in it."""
+        found_pupils, found_guardians = close_changes(links, pupils, guardians)
+        assert pupils <= found_pupils
+        assert guardians <= found_guardians
+        for sid, rid in links:
+            assert (sid in found_pupils) == (rid in found_guardians)
