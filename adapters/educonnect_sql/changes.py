@@ -2,15 +2,18 @@
 set-wise, in the database.
 
 The group's records travel as three JSON parameters (arrays of arrays), unpacked by
-``json_each`` on SQLite and ``jsonb_array_elements`` on PostgreSQL; each comparison is one
-statement over the stored tables (a pupil joined with its stored class, a guardian with its
-account, the links as two ``EXCEPT`` differences): only the ids that differ come back. Memory is
+``json_each`` on SQLite and ``jsonb_array_elements`` on PostgreSQL: each pupil and guardian as
+its id and the canonical text of its other fields (`_canonical`), compared with the same text
+built from the stored row (`_joined`: a pupil joined with its stored class, a guardian with its
+account); the links as two ``EXCEPT`` differences. Each comparison is one statement; only the
+ids that differ come back. Memory is
 one group's parameters, whatever the size of the base.
 """
 
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from collections.abc import Collection
 from typing import Final
 
@@ -21,20 +24,42 @@ from educonnect_core.domain.values import Uai
 
 __all__ = ["differing"]
 
-_PUPIL_NAMES: Final = (
-    "id",
-    "uai",
-    "surname",
-    "first_name",
-    "birth",
-    "class_id",
-    "class_uai",
-    "class_name",
-    "level",
-    "ine",
-    "admitted",
-)
-_GUARDIAN_NAMES: Final = ("id", "surname", "first_name", "email", "mobile")
+#: Joins the fields of a record's canonical text; stands for an absent (NULL) field. Neither can
+#: occur in a stored field (names are printable, ids, e-mails, mobiles and codes hold no space):
+#: a record holding one is sent without a text and always differs.
+_SEP: Final = "\x1f"
+_NULL: Final = "\x1e"
+
+
+def _canonical(fields: tuple[object, ...], guardians: Collection[str] | None = None) -> str | None:
+    """The fields but the first (the id) as one text, then (for a pupil) its `guardians`' ids
+    sorted — the stored row's `_joined` form; None when a field holds `_SEP` or `_NULL`.
+    """
+    parts = [
+        _NULL if v is None else v if v.__class__ is str else "1" if v is True else "0"
+        for v in fields[1:]
+    ]
+    nulls = parts.count(_NULL)
+    seps = len(parts) - 1
+    if guardians is not None:
+        if guardians:
+            parts.append(_SEP.join(sorted(guardians)))
+            seps += len(guardians)
+        else:
+            parts.append(_NULL)
+            seps, nulls = seps + 1, nulls + 1
+    text = _SEP.join(parts)
+    if text.count(_SEP) != seps or text.count(_NULL) != nulls:
+        return None
+    return text
+
+
+def _joined(columns: list[str], dialect: str) -> str:
+    """The SQL of the canonical text of `columns` (each NULL as `_NULL`), joined by `_SEP`."""
+    if dialect == "sqlite":
+        return " || char(31) || ".join(f"coalesce({c}, char(30))" for c in columns)
+    text = " || chr(31) || ".join(f"coalesce(({c})::text, chr(30))" for c in columns)
+    return f'({text}) COLLATE "C"'
 
 
 def _rows(parameter: str, names: tuple[str, ...], dialect: str) -> str:
@@ -47,68 +72,82 @@ def _rows(parameter: str, names: tuple[str, ...], dialect: str) -> str:
     return f"SELECT {fields} FROM jsonb_array_elements(CAST({parameter} AS jsonb))"  # noqa: S608
 
 
-def _statements(dialect: str) -> tuple[str, str, str, str]:
-    """The pupils, links, guardians and departures statements for `dialect`."""
+def _statements(dialect: str) -> tuple[str, str, str]:
+    """The pupils, guardians and departures statements for `dialect`."""
     sqlite = dialect == "sqlite"
     mark = "?" if sqlite else "%s"
     differs = "IS NOT" if sqlite else "IS DISTINCT FROM"
-    birth = "st.birth" if sqlite else "CAST(st.birth AS date)"
-    admitted = "st.admitted" if sqlite else "CAST(st.admitted AS boolean)"
+    birth = "s.birth_date" if sqlite else "to_char(s.birth_date, 'YYYY-MM-DD')"
+    admitted = "s.admitted" if sqlite else "CASE WHEN s.admitted THEN '1' ELSE '0' END"
+    # The pupil's guardians by id: the primary key (student_id, responsable_id) gives them in
+    # that order on SQLite; any other order would only make the pupil differ.
+    guardians_of = (
+        "SELECT group_concat(responsable_id, char(31)) FROM (SELECT responsable_id "
+        "FROM guardian_links l WHERE l.student_id = s.student_id ORDER BY responsable_id)"
+        if sqlite
+        else "SELECT string_agg(responsable_id, chr(31) ORDER BY responsable_id) "
+        "FROM guardian_links l WHERE l.student_id = s.student_id"
+    )
+    pupil = _joined(
+        [
+            "s.uai",
+            "s.surname",
+            "s.first_name",
+            birth,
+            "s.class_id",
+            "c.uai",
+            "c.name",
+            "s.level",
+            "s.ine",
+            admitted,
+            f"({guardians_of})",
+        ],
+        dialect,
+    )
     pupils = (
-        f"SELECT st.id FROM ({_rows(mark, _PUPIL_NAMES, dialect)}) AS st "  # noqa: S608
+        f"SELECT st.id FROM ({_rows(mark, ('id', 'canon'), dialect)}) AS st "  # noqa: S608
         "LEFT JOIN students s ON s.student_id = st.id "
         "LEFT JOIN classes c ON c.class_id = s.class_id "
-        "WHERE s.student_id IS NULL"
-        f" OR s.uai {differs} st.uai OR s.surname {differs} st.surname"
-        f" OR s.first_name {differs} st.first_name OR s.birth_date {differs} {birth}"
-        f" OR s.class_id {differs} st.class_id OR c.uai {differs} st.class_uai"
-        f" OR c.name {differs} st.class_name OR s.level {differs} st.level"
-        f" OR s.ine {differs} st.ine OR s.admitted {differs} {admitted}"
+        f"WHERE s.student_id IS NULL OR st.canon IS NULL OR st.canon {differs} {pupil}"
     )
     ids = f"SELECT id FROM ({_rows(mark, ('id',), dialect)}) AS i"  # noqa: S608 - of the pupils
-    staged = f"SELECT sid, rid FROM ({_rows(mark, ('sid', 'rid'), dialect)}) AS sl"  # noqa: S608
-    stored = (
-        "SELECT student_id AS sid, responsable_id AS rid FROM guardian_links "  # noqa: S608
-        f"WHERE student_id IN ({ids})"
-    )
-    links = (
-        f"SELECT sid FROM ({stored} EXCEPT {staged}) AS gone "  # noqa: S608
-        f"UNION SELECT sid FROM ({staged} EXCEPT {stored}) AS new"
-    )
+    guardian = _joined(["a.surname", "a.first_name", "a.directory_email", "a.mobile"], dialect)
     guardians = (
-        f"SELECT sg.id FROM ({_rows(mark, _GUARDIAN_NAMES, dialect)}) AS sg "  # noqa: S608
+        f"SELECT sg.id FROM ({_rows(mark, ('id', 'canon'), dialect)}) AS sg "  # noqa: S608
         "LEFT JOIN accounts a ON a.account_id = sg.id "
-        "WHERE a.account_id IS NULL"
-        f" OR a.surname {differs} sg.surname OR a.first_name {differs} sg.first_name"
-        f" OR a.directory_email {differs} sg.email OR a.mobile {differs} sg.mobile"
+        f"WHERE a.account_id IS NULL OR sg.canon IS NULL OR sg.canon {differs} {guardian}"
     )
     uais = f"SELECT id FROM ({_rows(mark, ('id',), dialect)}) AS u"  # noqa: S608
     departures = (
         f"SELECT student_id FROM students WHERE uai IN ({uais})"  # noqa: S608
         f" AND student_id NOT IN ({ids}) ORDER BY student_id"
     )
-    return pupils, links, guardians, departures
+    return pupils, guardians, departures
 
 
 _STATEMENTS: Final = {name: _statements(name) for name in ("sqlite", "postgresql")}
+
+
+def _json(rows: object) -> str:
+    return json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
 
 
 def differing(
     connection: Connection, records: DirectoryRecords, uais: Collection[Uai]
 ) -> RecordChanges:
     """`Directory.differing` on `connection` (pending writes already flushed)."""
-    pupils_sql, links_sql, guardians_sql, departures_sql = _STATEMENTS[connection.dialect.name]
-    pupils = json.dumps(records.pupils, ensure_ascii=False, separators=(",", ":"))
-    links = json.dumps(records.links, ensure_ascii=False, separators=(",", ":"))
-    guardians = json.dumps(records.guardians, ensure_ascii=False, separators=(",", ":"))
+    pupils_sql, guardians_sql, departures_sql = _STATEMENTS[connection.dialect.name]
+    linked: defaultdict[str, set[str]] = defaultdict(set)
+    for sid, rid in records.links:
+        linked[sid].add(rid)
+    pupils = _json([(p[0], _canonical(p, linked.get(p[0], set()))) for p in records.pupils])
+    guardians = _json([(g[0], _canonical(g)) for g in records.guardians])
     schools = json.dumps([[u.value] for u in uais])
 
     def column(statement: str, *parameters: str) -> list[str]:
         return [str(v) for (v,) in connection.exec_driver_sql(statement, parameters).fetchall()]
 
     changed = set(column(pupils_sql, pupils)) if records.pupils else set()
-    if records.pupils:
-        changed.update(column(links_sql, pupils, links, links, pupils))
     guardian_ids = set(column(guardians_sql, guardians)) if records.guardians else set()
     departures = column(departures_sql, schools, pupils) if uais else []
     return RecordChanges(frozenset(changed), frozenset(guardian_ids), tuple(departures))
