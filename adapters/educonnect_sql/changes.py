@@ -39,7 +39,7 @@ def _canonical(fields: tuple[object, ...], guardians: Collection[str] | None = N
         _NULL if v is None else v if v.__class__ is str else "1" if v is True else "0"
         for v in fields[1:]
     ]
-    nulls = parts.count(_NULL)
+    nulls = sum(1 for v in fields[1:] if v is None)
     seps = len(parts) - 1
     if guardians is not None:
         if guardians:
