@@ -309,7 +309,7 @@ def _instrument(integration: Any) -> dict[str, float]:
 
     integration.stage_run = timed_stage
     # The full path (one snapshot per group) and the delta path (the changed families only).
-    for name in ("_integrate_group", "_integrate_delta"):
+    for name in ("_integrate_group", "_prepare_delta", "_integrate_delta"):
         setattr(integration, name, timed(getattr(integration, name)))
     return spent
 

@@ -155,13 +155,22 @@ def _moved(staged: StagedRun, leaving: Collection[str]) -> tuple[Rejection, ...]
     return tuple(Rejection(f"élève {sid}", "école", _MOVED, protects=sid) for sid in moved)
 
 
-def _integrate_delta(
-    app: EduConnect, staged: StagedRun, group: StagedGroup, totals: _Totals
-) -> tuple[FeedGroup, IntegrationReport]:
-    """The delta path: only the families of the group with a changed record (`services.delta`)."""
+@attrs.frozen
+class _Delta:
+    """A group's changes, ready to integrate (its rows no longer needed)."""
+
+    group: FeedGroup
+    changes: DirectoryChanges
+    given: tuple[Rejection, ...]
+    known: int
+
+
+def _prepare_delta(app: EduConnect, staged: StagedRun, group: StagedGroup) -> _Delta:
+    """What the delta path integrates for `group`: the storage tells which records differ, and
+    only their families are built (`services.delta`).
+    """
     records = group.records
     uais = [s.uai for s in group.schools]
-    everything = False
     with app.runtime.storage.unit_of_work() as uow:
         found = uow.directory.differing(records, uais)
         guardians = set(found.guardians)
@@ -187,9 +196,14 @@ def _integrate_delta(
         snapshot, tuple(sid for sid in departures if sid not in moving), unchanged
     )
     given = (*staged.rejections, *moved)
-    report = integrate_changes(app.runtime, changes, given)
-    totals.add_group(report, len(given), group.repeated, known)
-    return FeedGroup(group.index, snapshot, group.repeated), report
+    return _Delta(FeedGroup(group.index, snapshot, group.repeated), changes, given, known)
+
+
+def _integrate_delta(app: EduConnect, delta: _Delta, totals: _Totals) -> IntegrationReport:
+    """The delta path: `integrate_changes` on what `_prepare_delta` found."""
+    report = integrate_changes(app.runtime, delta.changes, delta.given)
+    totals.add_group(report, len(delta.given), delta.group.repeated, delta.known)
+    return report
 
 
 def integrate_feed(
@@ -230,9 +244,12 @@ def integrate_feed(
     with stage_run(run, batch_schools=batch_schools, batch_guardians=batch_guardians) as staged:
         for rows in staged.staged_groups():
             if delta:
-                group, report = _integrate_delta(app, staged, rows, totals)
+                prepared = _prepare_delta(app, staged, rows)
+                del rows  # the group's rows go before its integration
+                group, report = prepared.group, _integrate_delta(app, prepared, totals)
             else:
                 group = FeedGroup(rows.index, staged.snapshot(rows), rows.repeated)
+                del rows
                 report = _integrate_group(app, staged, group, totals)
             if on_group is not None:
                 on_group(group, report)

@@ -287,24 +287,28 @@ class StagedRun:
             yield FeedGroup(group.index, self.snapshot(group), group.repeated)
 
     def staged_groups(self) -> Iterator[StagedGroup]:
-        """The groups of `groups()`, as rows (`StagedGroup`): nothing built yet."""
-        db = self._db
-        index = 0
+        """The groups of `groups()`, as rows (`StagedGroup`): nothing built yet. Only the caller
+        holds the group it was given (a group's rows are freed once it lets them go).
+        """
         for index in range(self.school_groups):
-            start = index * self._batch_schools
-            records = DirectoryRecords(
-                pupils=[_pupil(row) for row in db.execute(_PUPILS_OF_GROUP, (index,))],
-                links=db.execute(_LINKS_OF_GROUP, (index,)).fetchall(),
-                guardians=db.execute(_GUARDIANS_OF_GROUP, (index,)).fetchall(),
-            )
-            repeated = tuple(g for (g,) in db.execute(_REPEATED_IN_GROUP, (index, index)))
-            schools = self.schools[start : start + self._batch_schools]
-            yield StagedGroup(index, schools, records, repeated)
+            yield self._staged_group(index)
         index = self.school_groups
-        cursor = db.execute(_ORPHANS)
+        cursor = self._db.execute(_ORPHANS)
         while batch := cursor.fetchmany(self._batch_guardians):
             yield StagedGroup(index, (), DirectoryRecords(guardians=batch))
             index += 1
+
+    def _staged_group(self, index: int) -> StagedGroup:
+        db = self._db
+        start = index * self._batch_schools
+        records = DirectoryRecords(
+            pupils=[_pupil(row) for row in db.execute(_PUPILS_OF_GROUP, (index,))],
+            links=db.execute(_LINKS_OF_GROUP, (index,)).fetchall(),
+            guardians=db.execute(_GUARDIANS_OF_GROUP, (index,)).fetchall(),
+        )
+        repeated = tuple(g for (g,) in db.execute(_REPEATED_IN_GROUP, (index, index)))
+        schools = self.schools[start : start + self._batch_schools]
+        return StagedGroup(index, schools, records, repeated)
 
     def snapshot(
         self,

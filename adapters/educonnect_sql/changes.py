@@ -29,6 +29,8 @@ __all__ = ["differing"]
 #: a record holding one is sent without a text and always differs.
 _SEP: Final = "\x1f"
 _NULL: Final = "\x1e"
+#: Records compared per statement.
+_SLICE: Final = 2_000
 
 
 def _canonical(fields: tuple[object, ...], guardians: Collection[str] | None = None) -> str | None:
@@ -43,8 +45,9 @@ def _canonical(fields: tuple[object, ...], guardians: Collection[str] | None = N
     seps = len(parts) - 1
     if guardians is not None:
         if guardians:
-            parts.append(_SEP.join(sorted(guardians)))
-            seps += len(guardians)
+            ids = sorted(set(guardians))
+            parts.append(_SEP.join(ids))
+            seps += len(ids)
         else:
             parts.append(_NULL)
             seps, nulls = seps + 1, nulls + 1
@@ -137,17 +140,27 @@ def differing(
 ) -> RecordChanges:
     """`Directory.differing` on `connection` (pending writes already flushed)."""
     pupils_sql, guardians_sql, departures_sql = _STATEMENTS[connection.dialect.name]
-    linked: defaultdict[str, set[str]] = defaultdict(set)
-    for sid, rid in records.links:
-        linked[sid].add(rid)
-    pupils = _json([(p[0], _canonical(p, linked.get(p[0], set()))) for p in records.pupils])
-    guardians = _json([(g[0], _canonical(g)) for g in records.guardians])
-    schools = json.dumps([[u.value] for u in uais])
 
     def column(statement: str, *parameters: str) -> list[str]:
         return [str(v) for (v,) in connection.exec_driver_sql(statement, parameters).fetchall()]
 
-    changed = set(column(pupils_sql, pupils)) if records.pupils else set()
-    guardian_ids = set(column(guardians_sql, guardians)) if records.guardians else set()
-    departures = column(departures_sql, schools, pupils) if uais else []
+    linked: defaultdict[str, list[str]] = defaultdict(list)
+    for sid, rid in records.links:
+        linked[sid].append(rid)
+    none: list[str] = []
+    changed: set[str] = set()
+    # In slices: the texts of a whole group would raise the process's peak memory for nothing.
+    for start in range(0, len(records.pupils), _SLICE):
+        part = records.pupils[start : start + _SLICE]
+        texts = _json([(p[0], _canonical(p, linked.get(p[0], none))) for p in part])
+        changed.update(column(pupils_sql, texts))
+    del linked
+    guardian_ids: set[str] = set()
+    for start in range(0, len(records.guardians), _SLICE):
+        some = records.guardians[start : start + _SLICE]
+        guardian_ids.update(column(guardians_sql, _json([(g[0], _canonical(g)) for g in some])))
+    departures: list[str] = []
+    if uais:
+        ids = _json([(p[0],) for p in records.pupils])
+        departures = column(departures_sql, _json([(u.value,) for u in uais]), ids)
     return RecordChanges(frozenset(changed), frozenset(guardian_ids), tuple(departures))
