@@ -56,6 +56,9 @@ EDITS = (
 )
 
 Event = tuple[Any, ...]
+#: Each example integrates several runs twice, on SQLite too: a quarter of the profile's
+#: examples (50 under ``ci``, 25 at least), each mutation of the fingerprint tried was caught at 25.
+EXAMPLES = max(25, settings.default.max_examples // 4)
 
 
 @st.composite
@@ -320,7 +323,10 @@ def two_worlds(kind: str, root: Path) -> Iterator[tuple[World, World]]:
 class TestDeltaEqualsFull:
     """Any history leaves the same storage, reports and audit through both paths."""
 
-    @settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @settings(
+        max_examples=EXAMPLES,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
     @given(histories())
     def test_histories(self, kind: str, events: list[Event]) -> None:
         with TemporaryDirectory() as name:
@@ -341,7 +347,10 @@ class TestFewEdits:
     SQLite), while the delta path leaves out most records.
     """
 
-    @settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @settings(
+        max_examples=EXAMPLES,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
     @given(
         family_feeds(),
         st.lists(
