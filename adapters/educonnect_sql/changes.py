@@ -75,8 +75,10 @@ def _rows(parameter: str, names: tuple[str, ...], dialect: str) -> str:
     return f"SELECT {fields} FROM jsonb_array_elements(CAST({parameter} AS jsonb))"  # noqa: S608
 
 
-def _statements(dialect: str) -> tuple[str, str, str]:
-    """The pupils, guardians and departures statements for `dialect`."""
+def _statements(dialect: str) -> tuple[str, str, str, str, str]:
+    """The pupils, guardians and departures statements for `dialect`, and the counts of the
+    stored pupils and accounts among ids.
+    """
     sqlite = dialect == "sqlite"
     mark = "?" if sqlite else "%s"
     differs = "IS NOT" if sqlite else "IS DISTINCT FROM"
@@ -125,7 +127,10 @@ def _statements(dialect: str) -> tuple[str, str, str]:
         f"SELECT student_id FROM students WHERE uai IN ({uais})"  # noqa: S608
         f" AND student_id NOT IN ({ids}) ORDER BY student_id"
     )
-    return pupils, guardians, departures
+    any_pupil = f"SELECT count(*) FROM students WHERE student_id IN ({ids})"  # noqa: S608
+    account_ids = f"SELECT id FROM ({_rows(mark, ('id',), dialect)}) AS g"  # noqa: S608
+    any_account = f"SELECT count(*) FROM accounts WHERE account_id IN ({account_ids})"  # noqa: S608
+    return pupils, guardians, departures, any_pupil, any_account
 
 
 _STATEMENTS: Final = {name: _statements(name) for name in ("sqlite", "postgresql")}
@@ -139,28 +144,40 @@ def differing(
     connection: Connection, records: DirectoryRecords, uais: Collection[Uai]
 ) -> RecordChanges:
     """`Directory.differing` on `connection` (pending writes already flushed)."""
-    pupils_sql, guardians_sql, departures_sql = _STATEMENTS[connection.dialect.name]
+    statements = _STATEMENTS[connection.dialect.name]
+    pupils_sql, guardians_sql, departures_sql, any_pupil_sql, any_account_sql = statements
 
     def column(statement: str, *parameters: str) -> list[str]:
         return [str(v) for (v,) in connection.exec_driver_sql(statement, parameters).fetchall()]
 
-    linked: defaultdict[str, list[str]] = defaultdict(list)
-    for sid, rid in records.links:
-        linked[sid].append(rid)
-    none: list[str] = []
+    def count(statement: str, parameter: str) -> int:
+        return int(connection.exec_driver_sql(statement, (parameter,)).scalar_one())
+
+    ids = _json([(p[0],) for p in records.pupils])
     changed: set[str] = set()
-    # In slices: the texts of a whole group would raise the process's peak memory for nothing.
-    for start in range(0, len(records.pupils), _SLICE):
-        part = records.pupils[start : start + _SLICE]
-        texts = _json([(p[0], _canonical(p, linked.get(p[0], none))) for p in part])
-        changed.update(column(pupils_sql, texts))
-    del linked
+    if records.pupils and not count(any_pupil_sql, ids):  # none stored: all new (a first run)
+        changed.update(p[0] for p in records.pupils)
+    elif records.pupils:
+        linked: defaultdict[str, list[str]] = defaultdict(list)
+        for sid, rid in records.links:
+            linked[sid].append(rid)
+        none: list[str] = []
+        # In slices: the texts of a whole group would raise the peak memory for nothing.
+        for start in range(0, len(records.pupils), _SLICE):
+            part = records.pupils[start : start + _SLICE]
+            texts = _json([(p[0], _canonical(p, linked.get(p[0], none))) for p in part])
+            changed.update(column(pupils_sql, texts))
     guardian_ids: set[str] = set()
-    for start in range(0, len(records.guardians), _SLICE):
-        some = records.guardians[start : start + _SLICE]
-        guardian_ids.update(column(guardians_sql, _json([(g[0], _canonical(g)) for g in some])))
+    if records.guardians and not count(
+        any_account_sql, _json([(g[0],) for g in records.guardians])
+    ):
+        guardian_ids.update(g[0] for g in records.guardians)
+    else:
+        for start in range(0, len(records.guardians), _SLICE):
+            some = records.guardians[start : start + _SLICE]
+            texts = _json([(g[0], _canonical(g)) for g in some])
+            guardian_ids.update(column(guardians_sql, texts))
     departures: list[str] = []
     if uais:
-        ids = _json([(p[0],) for p in records.pupils])
         departures = column(departures_sql, _json([(u.value,) for u in uais]), ids)
     return RecordChanges(frozenset(changed), frozenset(guardian_ids), tuple(departures))
