@@ -58,7 +58,7 @@ EDITS = (
 Event = tuple[Any, ...]
 #: Each example integrates several runs twice, on SQLite too: a quarter of the profile's
 #: examples (50 under ``ci``, 25 at least), each mutation of the fingerprint tried was caught at 25.
-EXAMPLES = max(25, settings.default.max_examples // 4)
+EXAMPLES = max(25, settings().max_examples // 4)
 
 
 @st.composite
