@@ -258,7 +258,7 @@ def _integrate(folder: Path, db: Path, expect: str) -> dict[str, float]:
     guardians, pupils, _, _ = sizes()
     spent = _instrument(integration)
     start = time.perf_counter()
-    with open_app(Settings(db=str(db))) as app:
+    with open_app(Settings(db=str(db)), create=True) as app:
         report = integration.integrate_feed(app, folder).report
     seconds = time.perf_counter() - start
     counts = {
@@ -283,10 +283,12 @@ def _integrate(folder: Path, db: Path, expect: str) -> dict[str, float]:
 def _instrument(integration: Any) -> dict[str, float]:
     """Time, inside `integrate_feed`, the staging (every file read, validated and staged, the
     cross-record rules resolved) and the groups' integrations (`EduConnect.integrate` and its
-    reads); the rest is building the groups' snapshots and opening the storage.
+    reads on the full path; on the delta path the storage's comparison, the changed families'
+    snapshots and `integrate_changes`); the rest is reading the groups' rows from the staging
+    file (and, on the full path, building their snapshots) and opening the storage.
     """
     spent = {"stage": 0.0, "integrate": 0.0}
-    stage_run, integrate_group = integration.stage_run, integration._integrate_group
+    stage_run = integration.stage_run
 
     @contextmanager
     def timed_stage(*args: Any, **kwargs: Any) -> Iterator[Any]:
@@ -295,14 +297,20 @@ def _instrument(integration: Any) -> dict[str, float]:
             spent["stage"] += time.perf_counter() - start
             yield staged
 
-    def timed_group(*args: Any) -> Any:
-        start = time.perf_counter()
-        try:
-            return integrate_group(*args)
-        finally:
-            spent["integrate"] += time.perf_counter() - start
+    def timed(integrate_group: Any) -> Any:
+        def timed_group(*args: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return integrate_group(*args)
+            finally:
+                spent["integrate"] += time.perf_counter() - start
 
-    integration.stage_run, integration._integrate_group = timed_stage, timed_group
+        return timed_group
+
+    integration.stage_run = timed_stage
+    # The full path (one snapshot per group) and the delta path (the changed families only).
+    for name in ("_integrate_group", "_prepare_delta", "_integrate_delta"):
+        setattr(integration, name, timed(getattr(integration, name)))
     return spent
 
 

@@ -24,7 +24,7 @@ An ONDE extraction (one school) is integrated in one call.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 from typing import Final
 
@@ -38,13 +38,20 @@ from educonnect_aaf.staging import (
     DEFAULT_BATCH_GUARDIANS,
     DEFAULT_BATCH_SCHOOLS,
     FeedGroup,
+    StagedGroup,
     StagedRun,
     stage_run,
 )
 from educonnect_core.application import EduConnect
 from educonnect_core.domain.directory import DirectorySnapshot
 from educonnect_core.domain.values import Uai
-from educonnect_core.services.integration import IntegrationReport, Rejection, by_name
+from educonnect_core.services.delta import DirectoryChanges, close_changes, integrate_changes
+from educonnect_core.services.integration import (
+    IntegrationReport,
+    Rejection,
+    Unchanged,
+    by_name,
+)
 
 __all__ = ["FeedIntegration", "integrate_feed"]
 
@@ -98,6 +105,19 @@ class _Totals:
                 self.without.pop(rid, None)
         self.without.update(here)
 
+    def add_group(
+        self, report: IntegrationReport, own: int, repeated: tuple[str, ...], known: int
+    ) -> None:
+        """Add a group's report (`add`), then take its `repeated` guardians off the counts:
+        « unchanged » for the `known` ones (an account already existed: an earlier group
+        created or updated it), else « without account » (created here at most, and then its
+        earlier groups counted it without account).
+        """
+        self.add(report, own, repeated)
+        self.counts["accounts_unchanged"] -= known
+        self.counts["without_account"] -= len(repeated) - known
+        self.repeated += len(repeated)
+
     def report(self, earlier: tuple[Rejection, ...]) -> IntegrationReport:
         return IntegrationReport(
             **self.counts,
@@ -110,6 +130,7 @@ class _Totals:
 def _integrate_group(
     app: EduConnect, staged: StagedRun, group: FeedGroup, totals: _Totals
 ) -> IntegrationReport:
+    """The full path: `EduConnect.integrate` on the whole group."""
     snapshot = group.snapshot
     uais = {s.uai for s in snapshot.schools}
     with app.runtime.storage.unit_of_work() as uow:
@@ -120,17 +141,68 @@ def _integrate_group(
                 s.student_id for s in uow.directory.students_in(uais) if s.student_id not in ours
             ]
         known = len(uow.accounts.get_many(group.repeated)) if group.repeated else 0
-    moved = sorted(staged.pupils_in_run(leaving)) if leaving else []
-    extra = tuple(Rejection(f"élève {sid}", "école", _MOVED, protects=sid) for sid in moved)
-    given = (*staged.rejections, *extra)
+    given = (*staged.rejections, *_moved(staged, leaving))
     report = app.integrate(snapshot, given)
-    totals.add(report, len(given), group.repeated)
-    # A guardian given again is counted « unchanged » when an account already existed (an
-    # earlier group created or updated it), else « without account » (created here at most,
-    # and then its earlier groups counted it without account).
-    totals.counts["accounts_unchanged"] -= known
-    totals.counts["without_account"] -= len(group.repeated) - known
-    totals.repeated += len(group.repeated)
+    totals.add_group(report, len(given), group.repeated, known)
+    return report
+
+
+def _moved(staged: StagedRun, leaving: Collection[str]) -> tuple[Rejection, ...]:
+    """The stored pupils of a group's schools that the run holds in another group's school:
+    kept as stored here, moved by their new school's group.
+    """
+    moved = sorted(staged.pupils_in_run(leaving)) if leaving else []
+    return tuple(Rejection(f"élève {sid}", "école", _MOVED, protects=sid) for sid in moved)
+
+
+@attrs.frozen
+class _Delta:
+    """A group's changes, ready to integrate (its rows no longer needed)."""
+
+    group: FeedGroup
+    changes: DirectoryChanges
+    given: tuple[Rejection, ...]
+    known: int
+
+
+def _prepare_delta(app: EduConnect, staged: StagedRun, group: StagedGroup) -> _Delta:
+    """What the delta path integrates for `group`: the storage tells which records differ, and
+    only their families are built (`services.delta`).
+    """
+    records = group.records
+    uais = [s.uai for s in group.schools]
+    with app.runtime.storage.unit_of_work() as uow:
+        found = uow.directory.differing(records, uais)
+        guardians = set(found.guardians)
+        everything = len(found.pupils) == len(records.pupils) and len(guardians) == len(
+            records.guardians
+        )
+        if not everything:
+            # A merged record meets its survivor: the survivor's own record goes in with it.
+            guardians.update(uow.accounts.aliases(sorted(guardians)).values())
+        known = len(uow.accounts.get_many(group.repeated)) if group.repeated else 0
+    departures = found.departures if staged.complete else ()
+    moved = _moved(staged, departures)
+    moving = {r.protects for r in moved}
+    if everything:  # a first integration: the whole group, as the full path
+        snapshot, unchanged = staged.snapshot(group), Unchanged()
+    else:
+        pupils, guardians = close_changes(records.links, found.pupils, guardians)
+        ours = {fields[0] for fields in records.guardians}
+        guardians &= ours
+        snapshot = staged.snapshot(group, pupils, guardians)
+        unchanged = Unchanged(len(records.pupils) - len(pupils), len(ours) - len(guardians))
+    changes = DirectoryChanges(
+        snapshot, tuple(sid for sid in departures if sid not in moving), unchanged
+    )
+    given = (*staged.rejections, *moved)
+    return _Delta(FeedGroup(group.index, snapshot, group.repeated), changes, given, known)
+
+
+def _integrate_delta(app: EduConnect, delta: _Delta, totals: _Totals) -> IntegrationReport:
+    """The delta path: `integrate_changes` on what `_prepare_delta` found."""
+    report = integrate_changes(app.runtime, delta.changes, delta.given)
+    totals.add_group(report, len(delta.given), delta.group.repeated, delta.known)
     return report
 
 
@@ -144,6 +216,7 @@ def integrate_feed(
     school_name: str | None = None,
     assume_ine: bool = True,
     on_group: GroupDone | None = None,
+    delta: bool = True,
 ) -> FeedIntegration:
     """Read the feed at `path` in full, then integrate it into `app` group by group.
 
@@ -151,6 +224,12 @@ def integrate_feed(
     applied `batch_schools` schools at a time (guardians no pupil names, `batch_guardians` at a
     time); an ONDE extraction in one call. Raises `FeedError` before anything is applied when the
     feed cannot be read. See the module's docstring for what differs from a single call.
+
+    With `delta` (the default), each group of an AAF1D run goes through `integrate_changes`:
+    the storage finds the records that differ from what it holds (`Directory.differing`) and
+    only their families are built and integrated; the stored result and the report are those of
+    the full path (`delta=False`: `EduConnect.integrate` on each whole group). `on_group` then
+    receives the group with the snapshot that was applied (its schools, its changed records).
     """
     target = Path(path)
     if not target.exists():
@@ -163,8 +242,15 @@ def integrate_feed(
     run = find_run(folder)
     totals = _Totals()
     with stage_run(run, batch_schools=batch_schools, batch_guardians=batch_guardians) as staged:
-        for group in staged.groups():
-            report = _integrate_group(app, staged, group, totals)
+        for rows in staged.staged_groups():
+            if delta:
+                prepared = _prepare_delta(app, staged, rows)
+                del rows  # the group's rows go before its integration
+                group, report = prepared.group, _integrate_delta(app, prepared, totals)
+            else:
+                group = FeedGroup(rows.index, staged.snapshot(rows), rows.repeated)
+                del rows
+                report = _integrate_group(app, staged, group, totals)
             if on_group is not None:
                 on_group(group, report)
         if totals.groups == 0:  # nothing to apply: one call still reports the rejections

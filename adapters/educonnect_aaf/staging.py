@@ -38,6 +38,7 @@ from educonnect_core.domain.directory import (
     SchoolClass,
     Student,
 )
+from educonnect_core.domain.fingerprints import DirectoryRecords, PupilFields
 from educonnect_core.domain.values import Email, Ine, Level, Mobile, Uai
 from educonnect_core.services.integration import Rejection
 
@@ -45,6 +46,7 @@ __all__ = [
     "DEFAULT_BATCH_GUARDIANS",
     "DEFAULT_BATCH_SCHOOLS",
     "FeedGroup",
+    "StagedGroup",
     "StagedRun",
     "stage_run",
 ]
@@ -96,6 +98,20 @@ class FeedGroup:
 
     index: int
     snapshot: DirectorySnapshot
+    repeated: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class StagedGroup:
+    """One group of a staged run as rows, before any domain object is built: its schools, the
+    fingerprints of its records (`records`: every pupil of its schools, their links, every
+    guardian they name), and `repeated` as in `FeedGroup`. `StagedRun.snapshot` builds the
+    `DirectorySnapshot` of all or part of it.
+    """
+
+    index: int
+    schools: tuple[School, ...]
+    records: DirectoryRecords
     repeated: tuple[str, ...] = ()
 
 
@@ -169,21 +185,40 @@ class _StagingBuilder(_Builder):
         self.guardian_rows.clear()
 
 
-def _student(row: Sequence[object]) -> tuple[Student, str | None]:
-    """A pupil of the `pupil` table (already validated when staged) and its class id."""
-    sid, surname, first_name, birth, uai, class_id, level, ine, admitted = row
-    student = Student(
-        student_id=str(sid),
-        surname=str(surname),
-        first_name=str(first_name),
-        birth_date=date.fromisoformat(str(birth)),
-        uai=Uai(str(uai)),
-        class_id=None if class_id is None else str(class_id),
-        level=None if level is None else Level(str(level)),
-        ine=None if ine is None else Ine(str(ine)),
-        admitted=bool(admitted),
+def _pupil(row: Sequence[object]) -> PupilFields:
+    """A row of `_PUPILS_OF_GROUP` as the pupil's fingerprint (already validated when staged)."""
+    sid, uai, surname, first_name, birth, class_id, class_uai, class_name, level, ine, admitted = (
+        row
     )
-    return student, student.class_id
+    return (
+        str(sid),
+        str(uai),
+        str(surname),
+        str(first_name),
+        str(birth),
+        None if class_id is None else str(class_id),
+        None if class_uai is None else str(class_uai),
+        None if class_name is None else str(class_name),
+        None if level is None else str(level),
+        None if ine is None else str(ine),
+        bool(admitted),
+    )
+
+
+def _student(fields: PupilFields) -> Student:
+    """The pupil of a fingerprint (`_pupil`)."""
+    sid, uai, surname, first_name, birth, class_id, _, _, level, ine, admitted = fields
+    return Student(
+        student_id=sid,
+        surname=surname,
+        first_name=first_name,
+        birth_date=date.fromisoformat(birth),
+        uai=Uai(uai),
+        class_id=class_id,
+        level=None if level is None else Level(level),
+        ine=None if ine is None else Ine(ine),
+        admitted=admitted,
+    )
 
 
 def _responsable(row: Sequence[object]) -> Responsable:
@@ -198,11 +233,13 @@ def _responsable(row: Sequence[object]) -> Responsable:
 
 
 _PUPILS_OF_GROUP: Final = """
-SELECT p.id, p.surname, p.first_name, p.birth_date, p.uai, p.class_id, p.level, p.ine, p.admitted
-FROM kept k JOIN pupil p ON p.seq = k.seq WHERE k.grp = ? ORDER BY p.id
+SELECT p.id, p.uai, p.surname, p.first_name, p.birth_date, p.class_id, c.uai, c.name, p.level,
+p.ine, p.admitted
+FROM kept k JOIN pupil p ON p.seq = k.seq LEFT JOIN chosen_class c ON c.class_id = p.class_id
+WHERE k.grp = ? ORDER BY p.id
 """
 _LINKS_OF_GROUP: Final = """
-SELECT pg.guardian, k.id FROM kept k JOIN pupil_guardian pg ON pg.seq = k.seq
+SELECT k.id, pg.guardian FROM kept k JOIN pupil_guardian pg ON pg.seq = k.seq
 WHERE k.grp = ? ORDER BY k.id, pg.guardian
 """
 _GUARDIANS_OF_GROUP: Final = """
@@ -258,47 +295,67 @@ class StagedRun:
 
     def groups(self) -> Iterator[FeedGroup]:
         """The groups of schools, in UAI order, then the guardians no pupil names."""
-        db = self._db
-        index = 0
+        for group in self.staged_groups():
+            yield FeedGroup(group.index, self.snapshot(group), group.repeated)
+
+    def staged_groups(self) -> Iterator[StagedGroup]:
+        """The groups of `groups()`, as rows (`StagedGroup`): nothing built yet. Only the caller
+        holds the group it was given (a group's rows are freed once it lets them go).
+        """
         for index in range(self.school_groups):
-            start = index * self._batch_schools
-            schools = self.schools[start : start + self._batch_schools]
-            students: list[Student] = []
-            class_ids: set[str] = set()
-            for row in db.execute(_PUPILS_OF_GROUP, (index,)):
-                student, class_id = _student(row)
-                students.append(student)
-                if class_id is not None:
-                    class_ids.add(class_id)
-            classes = [
-                SchoolClass(str(cid), Uai(str(uai)), str(name))
-                for cid, uai, name in db.execute(
-                    "SELECT class_id, uai, name FROM chosen_class WHERE class_id IN "
-                    "(SELECT p.class_id FROM kept k JOIN pupil p ON p.seq = k.seq WHERE k.grp = ?)"
-                    " ORDER BY class_id",
-                    (index,),
-                )
-            ]
-            links = [
-                GuardianLink(g, s, legal=True) for g, s in db.execute(_LINKS_OF_GROUP, (index,))
-            ]
-            guardians = [_responsable(r) for r in db.execute(_GUARDIANS_OF_GROUP, (index,))]
-            repeated = tuple(g for (g,) in db.execute(_REPEATED_IN_GROUP, (index, index)))
-            snapshot = DirectorySnapshot(
-                schools=schools,
-                classes=classes,
-                students=students,
-                responsables=guardians,
-                links=links,
-                complete=self.complete,
-            )
-            yield FeedGroup(index, snapshot, repeated)
+            yield self._staged_group(index)
         index = self.school_groups
-        cursor = db.execute(_ORPHANS)
+        cursor = self._db.execute(_ORPHANS)
         while batch := cursor.fetchmany(self._batch_guardians):
-            orphans = [_responsable(r) for r in batch]
-            yield FeedGroup(index, DirectorySnapshot(responsables=orphans, complete=self.complete))
+            yield StagedGroup(index, (), DirectoryRecords(guardians=batch))
             index += 1
+
+    def _staged_group(self, index: int) -> StagedGroup:
+        db = self._db
+        start = index * self._batch_schools
+        records = DirectoryRecords(
+            pupils=[_pupil(row) for row in db.execute(_PUPILS_OF_GROUP, (index,))],
+            links=db.execute(_LINKS_OF_GROUP, (index,)).fetchall(),
+            guardians=db.execute(_GUARDIANS_OF_GROUP, (index,)).fetchall(),
+        )
+        repeated = tuple(g for (g,) in db.execute(_REPEATED_IN_GROUP, (index, index)))
+        schools = self.schools[start : start + self._batch_schools]
+        return StagedGroup(index, schools, records, repeated)
+
+    def snapshot(
+        self,
+        group: StagedGroup,
+        pupils: Collection[str] | None = None,
+        guardians: Collection[str] | None = None,
+    ) -> DirectorySnapshot:
+        """The complete (when the run is) snapshot of `group`'s schools, holding all its records,
+        or only the `pupils` (their classes and links) and `guardians` given.
+        """
+        records = group.records
+        students: list[Student] = []
+        classes: dict[str, SchoolClass] = {}
+        for fields in records.pupils:
+            if pupils is None or fields[0] in pupils:
+                students.append(_student(fields))
+                class_id, class_uai, class_name = fields[5:8]
+                if class_id is not None and class_uai is not None and class_name is not None:
+                    classes[class_id] = SchoolClass(class_id, Uai(class_uai), class_name)
+        return DirectorySnapshot(
+            schools=group.schools,
+            classes=[classes[c] for c in sorted(classes)],
+            students=students,
+            responsables=[
+                _responsable(row)
+                for row in records.guardians
+                if guardians is None or row[0] in guardians
+            ],
+            links=[
+                GuardianLink(rid, sid, legal=True)
+                for sid, rid in records.links
+                if pupils is None or sid in pupils
+            ],
+            complete=self.complete,
+        )
 
     def pupils_in_run(self, student_ids: Collection[str]) -> set[str]:
         """Those of `student_ids` that some group's snapshot holds."""

@@ -15,12 +15,14 @@ from sqlalchemy import Connection, Table, delete, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from educonnect_core.domain.directory import GuardianLink, School, SchoolClass, Student
+from educonnect_core.domain.fingerprints import DirectoryRecords, RecordChanges
 from educonnect_core.domain.selection import Page, Selection
 from educonnect_core.domain.statistics import SchoolStatistics
 from educonnect_core.domain.values import Uai
 from educonnect_core.serialization import structure, unstructure
 from educonnect_sql.accounts import chunks
 from educonnect_sql.bulk import binder, ids_parameter, in_ids, loader
+from educonnect_sql.changes import differing
 from educonnect_sql.codec import (
     STUDENT_COLUMNS,
     STUDENT_READ,
@@ -158,6 +160,12 @@ class SqlDirectory:
         )
         with self._uow.guard():
             return set(self._uow.connection.execute(query).scalars())
+
+    def differing(self, records: DirectoryRecords, uais: Collection[Uai]) -> RecordChanges:
+        """The records that differ from what is stored, compared by the database (`changes`)."""
+        self._uow.flush()
+        with self._uow.guard():
+            return differing(self._uow.connection, records, uais)
 
     # -- writes -------------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from typing import Protocol, Self
 from educonnect_core.domain.account import Account, FailureCounter
 from educonnect_core.domain.audit import ChainedEntry
 from educonnect_core.domain.directory import GuardianLink, School, SchoolClass, Student
+from educonnect_core.domain.fingerprints import DirectoryRecords, RecordChanges
 from educonnect_core.domain.letters import LetterContent
 from educonnect_core.domain.policy import Throttle
 from educonnect_core.domain.records import AccountList, AuditEntry, Document, OutboxMessage
@@ -414,6 +415,24 @@ class Directory(Protocol):
     def guardian_ids(self, uai: Uai) -> set[str]:
         """The responsable ids linked to a pupil of school `uai` (the director's scope there),
         whether or not an account exists for them yet.
+        """
+        ...
+
+    def differing(self, records: DirectoryRecords, uais: Collection[Uai]) -> RecordChanges:
+        """Which of `records` (a complete group of a feed: the schools `uais`, their pupils and
+        links, the guardians they name; see `domain.fingerprints`) differ from what is stored.
+
+        - a pupil is in `pupils` when no pupil with its id is stored, or when a field of its
+          `PupilFields` differs from the stored pupil's (the class's UAI and name as the stored
+          class with that id has them; None when it is not stored), or when its legal guardians
+          (the ids paired with it in `records.links`) are not exactly the stored links' ids;
+        - a guardian is in `guardians` when no account has its id (a merged record included), or
+          when the account's surname, first name, directory e-mail or mobile differs;
+        - `departures` lists, by id, the stored pupils of schools `uais` that `records` does not
+          hold.
+
+        Writes of this unit of work not yet committed count as stored. Nothing is written. The
+        comparison is exact (equal strings): when in doubt, a record differs.
         """
         ...
 

@@ -19,11 +19,13 @@ from educonnect_core import AuditEntry, ConcurrentChange, OutboxMessage
 from educonnect_core.domain.account import Account, FailureCounter
 from educonnect_core.domain.audit import GENESIS, ChainedEntry, chain_digest
 from educonnect_core.domain.directory import GuardianLink, School, SchoolClass, Student
+from educonnect_core.domain.fingerprints import DirectoryRecords, RecordChanges
 from educonnect_core.domain.policy import Throttle
 from educonnect_core.domain.selection import Page, ResponsableRow, Selection, select_rows
 from educonnect_core.domain.sms import OneTimeCode
 from educonnect_core.domain.statistics import Enrolment, SchoolStatistics, compute_statistics
 from educonnect_core.domain.values import Email, Mobile, Uai
+from educonnect_core.services.delta import read_differences
 
 
 @attrs.define
@@ -408,6 +410,9 @@ class DictDirectory:
     def guardian_ids(self, uai: Uai) -> set[str]:
         data = self.uow.read_dir()
         return {r for r, s in data.links if s in data.students and data.students[s].uai == uai}
+
+    def differing(self, records: DirectoryRecords, uais: Collection[Uai]) -> RecordChanges:
+        return read_differences(self, self.uow.accounts, records, uais)
 
     def put_schools(self, schools: Iterable[School]) -> None:
         for school in schools:

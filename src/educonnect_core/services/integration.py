@@ -13,7 +13,7 @@ all-or-nothing, never losing what a guardian chose.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
@@ -28,7 +28,14 @@ from educonnect_core.ports import Accounts, Directory, UnitOfWork
 from educonnect_core.services.merge import follow_merges
 from educonnect_core.services.runtime import Runtime
 
-__all__ = ["IntegrationReport", "Rejection", "by_name", "integrate"]
+__all__ = [
+    "IntegrationReport",
+    "Rejection",
+    "Unchanged",
+    "by_name",
+    "integrate",
+    "integrate_snapshot",
+]
 
 
 @attrs.frozen
@@ -176,13 +183,20 @@ def _plan_pupils(
     students: list[Student],
     links: list[GuardianLink],
     protected: set[str],
+    *,
+    departures: Collection[str] | None,
 ) -> _PupilPlan:
-    """Diff the snapshot's pupils and links against what is stored (nothing is written)."""
+    """Diff the snapshot's pupils and links against what is stored (nothing is written). With
+    `departures` (a delta), those stored pupils leave instead of every stored pupil of the
+    snapshot's schools that it does not hold.
+    """
     wanted = {s.student_id: s for s in students if s.student_id not in protected}
     links = [link for link in links if link.student_id not in protected]
     snapshot_uais = {s.uai for s in snapshot.schools}
     stored: dict[str, Student] = {}
-    if snapshot.complete and snapshot_uais:
+    if departures is not None:
+        stored.update(directory.students(departures))
+    elif snapshot.complete and snapshot_uais:
         stored.update({s.student_id: s for s in directory.students_in(snapshot_uais)})
     # The pupils of the snapshot stored elsewhere (another school, or an incomplete snapshot).
     stored.update(directory.students({s.student_id for s in snapshot.students} - stored.keys()))
@@ -292,19 +306,48 @@ def integrate(
     reader's own rejections) is carried into the report; the pupils they protect stay as stored.
     The garbage collector is paused meanwhile (the whole process's: it is one switch).
     """
+    return integrate_snapshot(runtime, snapshot, rejected)
+
+
+@attrs.frozen
+class Unchanged:
+    """What a delta (`services.delta`) left out of its snapshot: records of the feed known to
+    equal what is stored, counted « unchanged » without being read.
+    """
+
+    pupils: int = 0
+    guardians: int = 0
+
+
+def integrate_snapshot(
+    runtime: Runtime,
+    snapshot: DirectorySnapshot,
+    rejected: Iterable[Rejection],
+    departures: Collection[str] | None = None,
+    unchanged: Unchanged = Unchanged(),
+) -> IntegrationReport:
+    """`integrate`, or with `departures` a delta's integration: see `services.delta`."""
     with _collector_paused():
-        return _integrate(runtime, snapshot, rejected)
+        return _integrate(runtime, snapshot, rejected, departures, unchanged)
 
 
 def _integrate(
-    runtime: Runtime, snapshot: DirectorySnapshot, rejected: Iterable[Rejection]
+    runtime: Runtime,
+    snapshot: DirectorySnapshot,
+    rejected: Iterable[Rejection],
+    departures: Collection[str] | None = None,
+    unchanged: Unchanged = Unchanged(),
 ) -> IntegrationReport:
     now = runtime.now()
     earlier = list(rejected)
     with runtime.storage.unit_of_work() as uow:
         snapshot = follow_merges(uow, snapshot)  # merged accounts are never created again
         directory = uow.directory
-        stored_schools = {s.uai: s for s in directory.schools(None)}
+        if departures is None:
+            stored_schools = {s.uai: s for s in directory.schools(None)}
+        else:  # a delta: only the schools it names (its pupils' included)
+            named = {s.uai for s in snapshot.schools} | {s.uai for s in snapshot.students}
+            stored_schools = {s.uai: s for s in directory.schools(named)}
         known_classes = {c.class_id for c in snapshot.classes} | {
             c.class_id
             for uai in {s.uai for s in snapshot.students} & set(stored_schools)
@@ -314,7 +357,7 @@ def _integrate(
             snapshot, {s.uai for s in snapshot.schools} | set(stored_schools), known_classes
         )
         protected = {r.protects for r in (*earlier, *rejections) if r.protects is not None}
-        plan = _plan_pupils(directory, snapshot, students, links, protected)
+        plan = _plan_pupils(directory, snapshot, students, links, protected, departures=departures)
 
         directory.put_schools(s for s in snapshot.schools if stored_schools.get(s.uai) != s)
         directory.put_classes(snapshot.classes)
@@ -331,11 +374,11 @@ def _integrate(
         report = IntegrationReport(
             accounts_created=counts.created,
             accounts_updated=counts.updated,
-            accounts_unchanged=counts.unchanged,
+            accounts_unchanged=counts.unchanged + unchanged.guardians,
             without_account=len(counts.without),
             pupils_created=sum(1 for s in plan.changed if s.student_id not in plan.stored),
             pupils_updated=sum(1 for s in plan.changed if s.student_id in plan.stored),
-            pupils_unchanged=len(plan.students) - len(plan.changed),
+            pupils_unchanged=len(plan.students) - len(plan.changed) + unchanged.pupils,
             pupils_removed=len(plan.leaving),
             pupils_ineligible=len(ineligible),
             links_added=len(to_add),
@@ -353,7 +396,7 @@ def _integrate(
             at=now,
             detail=(
                 f"complete={snapshot.complete} created={counts.created} "
-                f"updated={counts.updated} unchanged={counts.unchanged} "
+                f"updated={counts.updated} unchanged={report.accounts_unchanged} "
                 f"links_removed={report.links_removed} rejected={len(report.rejected)}"
             ),
         )

@@ -43,6 +43,7 @@ from educonnect_core.testing.contract_base import (
     message,
     student,
 )
+from educonnect_core.testing.contract_fingerprints import FingerprintContract
 from educonnect_core.testing.contract_outbox_audit import OutboxAuditContract
 from educonnect_core.testing.contract_selfservice import SelfServiceContract
 
@@ -675,5 +676,6 @@ class StorageContract(
     ActivityContract,
     OutboxAuditContract,
     SelfServiceContract,
+    FingerprintContract,
 ):
     """Every rule of the storage ports; subclass it and implement `make_storage()`."""

@@ -20,6 +20,15 @@ import attrs
 from educonnect_core.domain.account import Account, FailureCounter
 from educonnect_core.domain.audit import GENESIS, ChainedEntry, chain_digest
 from educonnect_core.domain.directory import GuardianLink, School, SchoolClass, Student
+from educonnect_core.domain.fingerprints import (
+    DirectoryRecords,
+    GuardianFields,
+    PupilFields,
+    RecordChanges,
+    account_fields,
+    compare_records,
+    pupil_fields,
+)
 from educonnect_core.domain.policy import Throttle
 from educonnect_core.domain.records import AuditEntry, OutboxMessage
 from educonnect_core.domain.selection import Page, ResponsableRow, Selection, select_rows
@@ -494,6 +503,27 @@ class _Directory:
         return {
             rid for sid in data.by_school.get(uai, ()) for rid in data.guardians_of.get(sid, ())
         }
+
+    def differing(self, records: DirectoryRecords, uais: Collection[Uai]) -> RecordChanges:
+        data = self._uow.dir_read
+
+        def pupil(sid: str) -> PupilFields | None:
+            student = data.students.get(sid)
+            if student is None:
+                return None
+            return pupil_fields(student, data.classes.get(student.class_id or ""))
+
+        def guardian(rid: str) -> GuardianFields | None:
+            account = self._uow.account(rid)
+            return None if account is None else account_fields(account)
+
+        return compare_records(
+            records,
+            pupil,
+            lambda sid: data.guardians_of.get(sid, ()),
+            guardian,
+            (sid for u in uais for sid in data.by_school.get(u, ())),
+        )
 
     def put_schools(self, schools: Iterable[School]) -> None:
         for school in schools:
