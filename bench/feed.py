@@ -194,15 +194,14 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _baseline(folder: Path) -> dict[str, float]:
-    start = time.perf_counter()
-    rows: dict[str, list[tuple[str, ...]]] = {"Eleve": [], "PersRelEleve": [], "links": []}
+def raw_rows(folder: Path) -> dict[str, list[tuple[str, ...]]]:
+    """The baseline the issue names: raw iterparse of our own generated files into row tuples
+    (pupils, guardians, links), no validation. `bench/national.py` uses it too.
+    """
+    rows: dict[str, list[tuple[str, ...]]] = {"pupils": [], "guardians": [], "links": []}
     for path in sorted(folder.glob("*.xml")):
-        kind = (
-            "Eleve" if "_Eleve_" in path.name else "PersRelEleve" if "PersRel" in path.name else ""
-        )
-        # The baseline the issue names: raw iterparse of our own generated files.
-        context = ET.iterparse(path, events=("start", "end"))  # noqa: S314
+        kind = "pupils" if "_Eleve_" in path.name else "guardians" if "PersRel" in path.name else ""
+        context = ET.iterparse(path, events=("start", "end"))  # noqa: S314 - our own files
         _, root = next(context)
         for event, element in context:
             if event != "end" or element.tag != "addRequest":
@@ -213,8 +212,8 @@ def _baseline(folder: Path) -> dict[str, float]:
                 for a in element.iterfind("attributes/attr")
             }
             root.clear()
-            if kind == "Eleve":
-                rows["Eleve"].append(
+            if kind == "pupils":
+                rows["pupils"].append(
                     (
                         rid,
                         values["ENTPersonNom"][0],
@@ -225,7 +224,7 @@ def _baseline(folder: Path) -> dict[str, float]:
                 )
                 rows["links"].extend((g, rid) for g in values["ENTEleveAutoriteParentale"])
             elif kind:
-                rows["PersRelEleve"].append(
+                rows["guardians"].append(
                     (
                         rid,
                         values["ENTPersonNom"][0],
@@ -233,6 +232,12 @@ def _baseline(folder: Path) -> dict[str, float]:
                         values["ENTPersonMail"][0],
                     )
                 )
+    return rows
+
+
+def _baseline(folder: Path) -> dict[str, float]:
+    start = time.perf_counter()
+    rows = raw_rows(folder)
     parsed = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         db = sqlite3.connect(Path(tmp) / "baseline.db")
@@ -240,8 +245,8 @@ def _baseline(folder: Path) -> dict[str, float]:
         db.execute("CREATE TABLE r (id TEXT PRIMARY KEY, n TEXT, p TEXT, m TEXT)")
         db.execute("CREATE TABLE l (r TEXT, s TEXT, PRIMARY KEY (r, s))")
         with db:
-            db.executemany("INSERT INTO s VALUES (?, ?, ?, ?, ?)", rows["Eleve"])
-            db.executemany("INSERT INTO r VALUES (?, ?, ?, ?)", rows["PersRelEleve"])
+            db.executemany("INSERT INTO s VALUES (?, ?, ?, ?, ?)", rows["pupils"])
+            db.executemany("INSERT INTO r VALUES (?, ?, ?, ?)", rows["guardians"])
             db.executemany("INSERT INTO l VALUES (?, ?)", rows["links"])
         db.close()
     done = time.perf_counter()

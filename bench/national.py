@@ -37,7 +37,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
@@ -75,53 +74,12 @@ def _rounds() -> tuple[int, str]:
 # -- the children ----------------------------------------------------------------------------
 
 
-def _parse(folder: Path) -> dict[str, list[tuple[str, ...]]]:
-    """Raw iterparse of the run's pupils and guardians into row tuples (the baseline's)."""
-    rows: dict[str, list[tuple[str, ...]]] = {"pupils": [], "guardians": [], "links": []}
-    for path in sorted(folder.glob("*.xml")):
-        kind = "pupils" if "_Eleve_" in path.name else "guardians" if "PersRel" in path.name else ""
-        if not kind:
-            continue
-        context = ET.iterparse(path, events=("start", "end"))  # noqa: S314 - our own files
-        _, root = next(context)
-        for event, element in context:
-            if event != "end" or element.tag != "addRequest":
-                continue
-            rid = element.findtext("identifier/id") or ""
-            values = {
-                a.get("name", ""): [v.text or "" for v in a.iterfind("value")]
-                for a in element.iterfind("attributes/attr")
-            }
-            root.clear()
-            if kind == "pupils":
-                rows["pupils"].append(
-                    (
-                        rid,
-                        values["ENTPersonNom"][0],
-                        values["ENTPersonPrenom"][0],
-                        values["ENTPersonDateNaissance"][0],
-                        values["ENTPersonClasses"][0],
-                    )
-                )
-                rows["links"].extend({(g, rid) for g in values["ENTEleveAutoriteParentale"]})
-            else:
-                rows["guardians"].append(
-                    (
-                        rid,
-                        values["ENTPersonNom"][0],
-                        values["ENTPersonPrenom"][0],
-                        values["ENTPersonMail"][0],
-                    )
-                )
-    return rows
-
-
 def _baseline(folder: Path, url: str) -> dict[str, float]:
     """Raw iterparse + raw ``COPY`` of the same rows into `url`'s database."""
     import psycopg  # noqa: PLC0415
 
     start = time.perf_counter()
-    rows = _parse(folder)
+    rows = feed.raw_rows(folder)
     parsed = time.perf_counter()
     with psycopg.connect(_libpq(url)) as connection, connection.cursor() as cursor:
         cursor.execute("CREATE TABLE s (id text PRIMARY KEY, n text, p text, b text, c text)")
