@@ -236,6 +236,25 @@ def _stored(storage: Storage, snapshot: DirectorySnapshot) -> tuple[Any, ...]:
         )
 
 
+def integrates_like_memory(
+    sql: SqlStorage, first: DirectorySnapshot, second: DirectorySnapshot
+) -> None:
+    """`first` then `second` (then `second` again) integrated into `sql` give the in-memory
+    storage's reports and stored data, and the last integration rewrites nothing.
+    """
+    reports: list[list[Any]] = []
+    stored = []
+    for storage in (InMemoryStorage(), sql):
+        app = in_memory_world(seed=7, storage=storage).app
+        reports.append([app.integrate(first), app.integrate(second)])
+        stored.append(_stored(storage, second))
+        reports[-1].append(app.integrate(second))
+    assert reports[0] == reports[1]
+    assert stored[0] == stored[1]
+    assert not reports[1][2].changed
+    assert _stored(sql, second) == stored[1]  # versions included: nothing rewritten
+
+
 @pytest.fixture(scope="module")
 def sqlite_template() -> Iterator[Path]:
     """An empty, migrated SQLite file to copy (migrating for each example would be slow)."""
@@ -274,17 +293,7 @@ class TestIntegrationAsInMemory:
         sql = SqlStorage.open(f"sqlite:///{path}")
         sql.lane_batch = lane_batch
         try:
-            reports: list[list[Any]] = []
-            stored = []
-            for storage in (InMemoryStorage(), sql):
-                app = in_memory_world(seed=7, storage=storage).app
-                reports.append([app.integrate(first), app.integrate(second)])
-                stored.append(_stored(storage, second))
-                reports[-1].append(app.integrate(second))
-            assert reports[0] == reports[1]
-            assert stored[0] == stored[1]
-            assert not reports[1][2].changed
-            assert _stored(sql, second) == stored[1]  # versions included: nothing rewritten
+            integrates_like_memory(sql, first, second)
         finally:
             sql.close()
 

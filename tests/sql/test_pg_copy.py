@@ -15,13 +15,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Connection, delete, select
 from tests.sql.conftest import PostgresServer
-from tests.sql.test_bulk import _stored, full_accounts, pupils
+from tests.sql.test_bulk import full_accounts, integrates_like_memory, pupils
 
 from educonnect_core import DirectorySnapshot
 from educonnect_core.domain.account import Account
 from educonnect_core.domain.directory import Student
 from educonnect_core.domain.values import Uai
-from educonnect_core.testing import InMemoryStorage, in_memory_world
 from educonnect_core.testing.strategies import directory_snapshots
 from educonnect_sql import SqlStorage
 from educonnect_sql.bulk import binder, executemany, insert_sql, update_sql
@@ -187,16 +186,6 @@ class TestIntegrationAsInMemory:
         sql = SqlStorage.open(postgres.emptied(database_url))
         sql.copy_min = 1
         try:
-            reports: list[list[Any]] = []
-            stored = []
-            for storage in (InMemoryStorage(), sql):
-                app = in_memory_world(seed=7, storage=storage).app
-                reports.append([app.integrate(first), app.integrate(second)])
-                stored.append(_stored(storage, second))
-                reports[-1].append(app.integrate(second))
-            assert reports[0] == reports[1]
-            assert stored[0] == stored[1]
-            assert not reports[1][2].changed
-            assert _stored(sql, second) == stored[1]  # versions included: nothing rewritten
+            integrates_like_memory(sql, first, second)
         finally:
             sql.close()
